@@ -1,0 +1,4 @@
+//! rme-cpu
+pub mod decode;
+pub mod pstate;
+pub mod sysreg;

@@ -1,0 +1,1 @@
+//! rme-firmware-stubs: small AArch64 firmware images assembled in Rust.
