@@ -1,0 +1,110 @@
+//! Read/write hooks: registers whose value is not (only) the stored word.
+
+use super::table::SysReg;
+use crate::cpu::*;
+
+/// Instructions per generic-counter tick. Until the platform's virtual
+/// clock drives the counter, CNTPCT advances once per retired instruction
+/// (DESIGN.md "Time": deterministic, tied to retired instructions).
+pub const INSNS_PER_COUNTER_TICK: u64 = 1;
+
+/// FEAT_RNG: a deterministic xorshift64* stream per CPU, so runs repeat.
+/// (Architecturally any "random" value is allowed; determinism is ours.)
+fn next_random(cpu: &mut Cpu) -> u64 {
+    let mut x = cpu.rng_state;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    cpu.rng_state = x;
+    x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+}
+
+/// The physical count (CNTPCT_EL0).
+pub fn physical_count(cpu: &Cpu) -> u64 {
+    cpu.retired / INSNS_PER_COUNTER_TICK
+}
+
+pub fn read(cpu: &mut Cpu, r: SysReg) -> u64 {
+    let p = &cpu.state.pstate;
+    match r {
+        SysReg::NZCV => p.nzcv(),
+        SysReg::DAIF => p.daif(),
+        SysReg::CurrentEL => (p.el as u64) << 2,
+        SysReg::SPSel => p.sp as u64,
+        SysReg::PAN => (p.pan as u64) << 22,
+        SysReg::UAO => (p.uao as u64) << 23,
+        SysReg::DIT => (p.dit as u64) << 24,
+        SysReg::SSBS => (p.ssbs as u64) << 12,
+        SysReg::SP_EL0 => cpu.state.sp_el[0],
+        SysReg::SP_EL1 => cpu.state.sp_el[1],
+        SysReg::SP_EL2 => cpu.state.sp_el[2],
+        // MIDR/MPIDR read at EL1 with EL2 enabled return the virtual values.
+        SysReg::MIDR_EL1 if p.el == 1 && cpu.el2_enabled() => cpu.sr(SysReg::VPIDR_EL2),
+        SysReg::MPIDR_EL1 if p.el == 1 && cpu.el2_enabled() => cpu.sr(SysReg::VMPIDR_EL2),
+        SysReg::DCZID_EL0 => {
+            // BS = 4 (64-byte blocks); DZP when DC ZVA is prohibited.
+            let el = p.el;
+            let prohibited = (el == 0 && !cpu.el0_sctlr_bit(SCTLR_DZE))
+                || (el <= 1 && !cpu.in_host() && cpu.hcr_el2() & HCR_TDZ != 0);
+            4 | (prohibited as u64) << 4
+        }
+        SysReg::ISR_EL1 => {
+            let l = cpu.lines;
+            let hcr = cpu.hcr_el2();
+            let (irq, fiq, se) = if hcr & HCR_IMO != 0 && p.el <= 1 {
+                (hcr & HCR_VI != 0, hcr & HCR_VF != 0, hcr & HCR_VSE != 0)
+            } else {
+                (l.irq, l.fiq, l.serror)
+            };
+            (se as u64) << 8 | (irq as u64) << 7 | (fiq as u64) << 6
+        }
+        SysReg::RNDR | SysReg::RNDRRS => {
+            cpu.state.pstate.set_nzcv(0);
+            next_random(cpu)
+        }
+        SysReg::CNTPCT_EL0 => physical_count(cpu),
+        SysReg::CNTVCT_EL0 => {
+            // CNTVOFF_EL2 applies except in the EL2 host regime and at EL2/EL3
+            // with E2H (Arm ARM D11.2.4); simplified to "except EL2 host".
+            let off = if cpu.in_host() || !cpu.el2_enabled_in(cpu.security_state_at(2)) { 0 } else { cpu.sr(SysReg::CNTVOFF_EL2) };
+            physical_count(cpu).wrapping_sub(off)
+        }
+        _ => cpu.sr(r),
+    }
+}
+
+pub fn write(cpu: &mut Cpu, r: SysReg, v: u64) {
+    let f = cpu.features;
+    let p = &mut cpu.state.pstate;
+    match r {
+        SysReg::NZCV => p.set_nzcv(v),
+        SysReg::DAIF => p.set_daif(v),
+        SysReg::SPSel => p.sp = v & 1 != 0,
+        SysReg::PAN => p.pan = f.pan && v & (1 << 22) != 0,
+        SysReg::UAO => p.uao = f.uao && v & (1 << 23) != 0,
+        SysReg::DIT => p.dit = f.dit && v & (1 << 24) != 0,
+        SysReg::SSBS => p.ssbs = f.ssbs && v & (1 << 12) != 0,
+        SysReg::SP_EL0 => cpu.state.sp_el[0] = v,
+        SysReg::SP_EL1 => cpu.state.sp_el[1] = v,
+        SysReg::SP_EL2 => cpu.state.sp_el[2] = v,
+        SysReg::OSLAR_EL1 => {
+            // OSLAR_EL1.OSLK -> OSLSR_EL1.OSLK (bit 1); OSLM stays 0b10.
+            let lsr = cpu.sr(SysReg::OSLSR_EL1) & !2;
+            cpu.set_sr(SysReg::OSLSR_EL1, lsr | (v & 1) << 1);
+        }
+        SysReg::SCR_EL3 => {
+            // RES1 bits [5:4]; NSE only with FEAT_RME.
+            let mut v = v | 0x30;
+            if !f.rme {
+                v &= !SCR_NSE;
+            }
+            cpu.set_sr(SysReg::SCR_EL3, v);
+        }
+        SysReg::HCR_EL2 => {
+            let v = if f.vhe { v } else { v & !HCR_E2H };
+            cpu.set_sr(SysReg::HCR_EL2, v);
+        }
+        SysReg::CSSELR_EL1 => cpu.set_sr(r, v & 0xf),
+        _ => cpu.set_sr(r, v),
+    }
+}
