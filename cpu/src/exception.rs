@@ -317,6 +317,12 @@ impl Cpu {
     /// tables of masking by PSTATE.{A,I,F} and target EL). Returns true when
     /// one was taken.
     pub fn check_interrupts(&mut self) -> bool {
+        // Fast path: no physical line raised and no virtual interrupt bit set.
+        if !(self.lines.irq || self.lines.fiq || self.lines.serror)
+            && self.sr(SysReg::HCR_EL2) & (HCR_VI | HCR_VF | HCR_VSE) == 0
+        {
+            return false;
+        }
         let el = self.el();
         let scr = self.sr(SysReg::SCR_EL3);
         let hcr = self.hcr_el2();
