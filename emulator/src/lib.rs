@@ -1,2 +1,22 @@
 //! rme-emu: machine, platforms, loaders and CLI of the emulator.
+//!
+//! * [`platform::fvp_memory_map`]: the FVP Base RevC memory map and the bus
+//!   built from it.
+//! * [`machine`]: the [`Machine`] (bus, devices, CPUs) and its
+//!   deterministic round-robin run loop.
+//! * [`images`]: boot images (`--bl1`, `--fip`, `--kernel`, ...): reading,
+//!   checking, loading.
+//! * [`stop`]: why a run stopped, the summary line and the exit codes.
+//! * [`cli`]: the command line.
 #![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod images;
+pub mod machine;
+pub mod platform;
+pub mod stop;
+
+pub use images::{Image, ImageError};
+pub use machine::{DEFAULT_QUANTUM, Machine, MachineConfig};
+pub use platform::fvp_memory_map::{FvpPlatform, PlatformError, UartSinks};
+pub use stop::{RunSummary, Stop};

@@ -1,0 +1,148 @@
+//! The command line of `rme-emu` (clap derive).
+//!
+//! ```text
+//! rme-emu boot [--bl1 FILE] [--fip FILE] [--kernel FILE] [--dtb FILE]
+//!              [--initrd FILE] [--smp N] [--memory SIZE] [--max-insns N]
+//! ```
+//!
+//! Without image arguments `boot` runs the built-in firmware-stubs world
+//! tour. The exit codes are listed in [`EXIT_CODES_HELP`] and printed by
+//! `--help`.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// The exit codes, as `--help` shows them.
+pub const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0    the guest powered the system off (or requested a reboot)
+  1    the emulator stopped: the guest needs a feature not implemented yet,
+       or every CPU sleeps in WFI/WFE with nothing that can wake it
+  2    bad input: unknown option, missing/unreadable/empty image, image
+       larger than its region, overlapping images, bad --memory/--smp
+  3    --max-insns reached
+  130  interrupted (Ctrl-C)
+
+Logging: RME_LOG selects tracing targets and levels (default: warn), e.g.
+  RME_LOG=platform=debug,cpu=trace rme-emu boot
+Logs go to stderr, guest UART output to stdout; one summary line
+(reason, retired instructions, wall time, MIPS) ends every run on stderr.";
+
+/// rme-emu: a full-system emulator of Arm's FVP Base RevC with RME.
+#[derive(Debug, Parser)]
+#[command(name = "rme-emu", version, about, after_help = EXIT_CODES_HELP, arg_required_else_help = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Boot the FVP Base RevC platform (the built-in world tour when no
+    /// image is given).
+    #[command(after_help = EXIT_CODES_HELP)]
+    Boot(BootArgs),
+}
+
+/// Arguments of `rme-emu boot`.
+#[derive(Debug, Clone, Args)]
+pub struct BootArgs {
+    /// BL1 image, loaded into the trusted boot ROM at 0x0 (replaces the
+    /// built-in world tour). FVP: bp.secureflashloader.fname.
+    #[arg(long, value_name = "FILE")]
+    pub bl1: Option<PathBuf>,
+
+    /// FIP image, loaded into NOR flash0 at 0x0800_0000.
+    /// FVP: bp.flashloader0.fname.
+    #[arg(long, value_name = "FILE")]
+    pub fip: Option<PathBuf>,
+
+    /// Kernel (or other BL33) image, preloaded in DRAM at 0x8400_0000.
+    #[arg(long, value_name = "FILE")]
+    pub kernel: Option<PathBuf>,
+
+    /// Device tree blob, preloaded in DRAM at 0x8200_0000.
+    #[arg(long, value_name = "FILE")]
+    pub dtb: Option<PathBuf>,
+
+    /// Initramfs, preloaded in DRAM at 0x9000_0000.
+    #[arg(long, value_name = "FILE")]
+    pub initrd: Option<PathBuf>,
+
+    /// Number of CPUs (1-8; FVP layout: 4 cores per cluster). Only CPU 0
+    /// runs at reset; the others stay powered off (no power controller yet).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=8))]
+    pub smp: u32,
+
+    /// DRAM size (e.g. 2G, 512M, 4096K, 3G): the first 2 GiB at
+    /// 0x8000_0000, the rest (up to 30 GiB) at 0x8_8000_0000.
+    #[arg(long, value_name = "SIZE", default_value = "2G", value_parser = parse_size)]
+    pub memory: u64,
+
+    /// Stop after N retired instructions (exit code 3).
+    #[arg(long, value_name = "N")]
+    pub max_insns: Option<u64>,
+}
+
+impl BootArgs {
+    /// True when no image was given (the built-in world tour boots).
+    pub fn no_images(&self) -> bool {
+        self.bl1.is_none() && self.fip.is_none() && self.kernel.is_none() && self.dtb.is_none() && self.initrd.is_none()
+    }
+}
+
+/// Parses a size: a number with an optional binary suffix
+/// `K`/`M`/`G`/`T` (`KiB`, `KB`, ... are accepted too), e.g. `2G`, `512M`.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, suffix) = t.split_at(split);
+    if num.is_empty() {
+        return Err(format!("`{s}` is not a size (expected e.g. 2G, 512M)"));
+    }
+    let n: u64 = num.parse().map_err(|_| format!("`{s}` is not a size (expected e.g. 2G, 512M)"))?;
+    let shift = match suffix.to_ascii_uppercase().as_str() {
+        "" | "B" => 0,
+        "K" | "KB" | "KIB" => 10,
+        "M" | "MB" | "MIB" => 20,
+        "G" | "GB" | "GIB" => 30,
+        "T" | "TB" | "TIB" => 40,
+        _ => return Err(format!("`{s}`: unknown size suffix `{suffix}` (use K, M, G or T)")),
+    };
+    n.checked_mul(1u64 << shift).ok_or_else(|| format!("`{s}` is too large"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("2G"), Ok(2 << 30));
+        assert_eq!(parse_size("512M"), Ok(512 << 20));
+        assert_eq!(parse_size("4096k"), Ok(4 << 20));
+        assert_eq!(parse_size("3GiB"), Ok(3 << 30));
+        assert_eq!(parse_size("65536"), Ok(65536));
+        assert!(parse_size("").is_err());
+        assert!(parse_size("G").is_err());
+        assert!(parse_size("2X").is_err());
+        assert!(parse_size("99999999999T").is_err());
+    }
+
+    #[test]
+    fn cli_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn defaults() {
+        let cli = Cli::try_parse_from(["rme-emu", "boot"]).unwrap();
+        let Command::Boot(b) = cli.command;
+        assert_eq!(b.smp, 1);
+        assert_eq!(b.memory, 2 << 30);
+        assert!(b.no_images());
+        assert!(Cli::try_parse_from(["rme-emu", "boot", "--smp", "0"]).is_err());
+        assert!(Cli::try_parse_from(["rme-emu", "boot", "--bogus"]).is_err());
+    }
+}

@@ -1,0 +1,227 @@
+//! Boot images: reading them from files, checking where they go, loading
+//! them into the machine's memory.
+//!
+//! FVP conventions (see `FVP-MAP.md` and TF-A `plat/arm/board/fvp`):
+//!
+//! | option     | load address  | region          | FVP parameter                |
+//! |------------|---------------|-----------------|------------------------------|
+//! | `--bl1`    | `0x0`         | trusted ROM     | `bp.secureflashloader.fname` |
+//! | `--fip`    | `0x0800_0000` | NOR flash0      | `bp.flashloader0.fname`      |
+//! | `--kernel` | `0x8400_0000` | DRAM            | preloaded BL33               |
+//! | `--dtb`    | `0x8200_0000` | DRAM            | preloaded DTB (x0 of BL33)   |
+//! | `--initrd` | `0x9000_0000` | DRAM            | initramfs                    |
+//!
+//! Every image is checked before any is loaded: it must be non-empty, fit
+//! in the bus region at its load address, and not overlap another image.
+//! Each problem is one [`ImageError`] naming the file.
+
+use crate::platform::fvp_memory_map as map;
+use rme_mmu::PhysBus;
+use sha2::{Digest, Sha256};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// Where an image comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// A file given with a command-line option (`--bl1`, ...).
+    File { option: &'static str, path: PathBuf },
+    /// An image built into the emulator (the firmware-stubs demo).
+    Builtin { name: String },
+}
+
+impl std::fmt::Display for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Source::File { option, path } => write!(f, "{option} {}", path.display()),
+            Source::Builtin { name } => write!(f, "built-in image {name}"),
+        }
+    }
+}
+
+/// An image read into host memory, with its load address.
+#[derive(Clone, Debug)]
+pub struct Image {
+    pub source: Source,
+    pub load_addr: u64,
+    pub bytes: Vec<u8>,
+}
+
+/// A problem with an image. `Display` is one line naming the file.
+#[derive(Debug, thiserror::Error)]
+pub enum ImageError {
+    #[error("cannot read {source_}: {err}")]
+    Read { source_: Source, err: std::io::Error },
+    #[error("{source_} is empty")]
+    Empty { source_: Source },
+    #[error("{source_} ({len} bytes) does not fit in {region} at {load_addr:#x}: {room} bytes available")]
+    TooLarge { source_: Source, len: u64, region: String, load_addr: u64, room: u64 },
+    #[error("{source_}: load address {load_addr:#x} is not in any memory of the machine{hint}")]
+    NoMemory { source_: Source, load_addr: u64, hint: String },
+    #[error("{source_} [{a_start:#x}, {a_end:#x}) overlaps {other} [{b_start:#x}, {b_end:#x})")]
+    Overlap { source_: Source, a_start: u64, a_end: u64, other: Source, b_start: u64, b_end: u64 },
+}
+
+impl Image {
+    /// Reads `path` given with `option`, to be loaded at `load_addr`.
+    pub fn from_file(option: &'static str, path: &Path, load_addr: u64) -> Result<Image, ImageError> {
+        let source = Source::File { option, path: path.to_path_buf() };
+        match std::fs::read(path) {
+            Ok(bytes) if bytes.is_empty() => Err(ImageError::Empty { source_: source }),
+            Ok(bytes) => Ok(Image { source, load_addr, bytes }),
+            Err(err) => Err(ImageError::Read { source_: source, err }),
+        }
+    }
+
+    /// An image built into the emulator.
+    pub fn builtin(name: &str, load_addr: u64, bytes: Vec<u8>) -> Image {
+        Image { source: Source::Builtin { name: name.into() }, load_addr, bytes }
+    }
+
+    /// One past the last byte.
+    pub fn end(&self) -> u64 {
+        self.load_addr.saturating_add(self.bytes.len() as u64)
+    }
+
+    /// SHA-256 of the contents, lower-case hex.
+    pub fn sha256_hex(&self) -> String {
+        let digest = Sha256::digest(&self.bytes);
+        let mut s = String::with_capacity(64);
+        for b in digest.iter() {
+            let _ = write!(s, "{b:02x}");
+        }
+        s
+    }
+}
+
+/// The images named by `boot`'s options, read from their files, in the
+/// order `--bl1 --fip --dtb --kernel --initrd`.
+pub fn read_boot_images(args: &crate::cli::BootArgs) -> Result<Vec<Image>, ImageError> {
+    let slots: [(&'static str, &Option<PathBuf>, u64); 5] = [
+        ("--bl1", &args.bl1, map::TRUSTED_ROM_BASE),
+        ("--fip", &args.fip, map::FLASH0_BASE),
+        ("--dtb", &args.dtb, map::DTB_LOAD_ADDR),
+        ("--kernel", &args.kernel, map::KERNEL_LOAD_ADDR),
+        ("--initrd", &args.initrd, map::INITRD_LOAD_ADDR),
+    ];
+    let mut images = Vec::new();
+    for (option, path, addr) in slots {
+        if let Some(path) = path {
+            images.push(Image::from_file(option, path, addr)?);
+        }
+    }
+    Ok(images)
+}
+
+/// Checks that every image lies in one RAM/ROM region of `bus` and that no
+/// two images overlap. Nothing is written.
+pub fn check(images: &[Image], bus: &PhysBus) -> Result<(), ImageError> {
+    for img in images {
+        if img.bytes.is_empty() {
+            return Err(ImageError::Empty { source_: img.source.clone() });
+        }
+        let Some((name, base, size, kind)) = bus.region_at(img.load_addr) else {
+            let hint = if img.load_addr >= map::DRAM0_BASE {
+                " (is --memory large enough?)".to_string()
+            } else {
+                String::new()
+            };
+            return Err(ImageError::NoMemory { source_: img.source.clone(), load_addr: img.load_addr, hint });
+        };
+        if kind == rme_mmu::RegionKind::Mmio {
+            return Err(ImageError::NoMemory {
+                source_: img.source.clone(),
+                load_addr: img.load_addr,
+                hint: format!(" ({name} is a device)"),
+            });
+        }
+        let room = base + size - img.load_addr;
+        let len = img.bytes.len() as u64;
+        if len > room {
+            return Err(ImageError::TooLarge {
+                source_: img.source.clone(),
+                len,
+                region: name.to_string(),
+                load_addr: img.load_addr,
+                room,
+            });
+        }
+    }
+    for (i, a) in images.iter().enumerate() {
+        for b in &images[..i] {
+            if a.load_addr < b.end() && b.load_addr < a.end() {
+                return Err(ImageError::Overlap {
+                    source_: a.source.clone(),
+                    a_start: a.load_addr,
+                    a_end: a.end(),
+                    other: b.source.clone(),
+                    b_start: b.load_addr,
+                    b_end: b.end(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Checks (see [`check`]) then loads every image, logging its size and
+/// SHA-256 (target `platform`, level info).
+pub fn load(images: &[Image], bus: &PhysBus) -> Result<(), ImageError> {
+    check(images, bus)?;
+    for img in images {
+        let region = bus.region_at(img.load_addr).map(|r| r.0.to_string()).unwrap_or_default();
+        tracing::info!(target: "platform", image = %img.source, addr = format_args!("{:#x}", img.load_addr),
+            size = img.bytes.len(), sha256 = %img.sha256_hex(), %region, "image loaded");
+        bus.load(img.load_addr, &img.bytes).map_err(|_| ImageError::NoMemory {
+            source_: img.source.clone(),
+            load_addr: img.load_addr,
+            hint: String::new(),
+        })?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bus() -> PhysBus {
+        let mut bus = PhysBus::new();
+        bus.add_rom("trusted-rom", 0, 0x1000).unwrap();
+        bus.add_ram("dram", 0x8000_0000, 0x10_0000).unwrap();
+        bus
+    }
+
+    #[test]
+    fn sha256_of_abc() {
+        let img = Image::builtin("t", 0, b"abc".to_vec());
+        assert_eq!(img.sha256_hex(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    }
+
+    #[test]
+    fn missing_file_names_option_and_path() {
+        let e = Image::from_file("--bl1", Path::new("/nonexistent/x"), 0).unwrap_err();
+        let s = e.to_string();
+        assert!(s.starts_with("cannot read --bl1 /nonexistent/x: "), "{s}");
+        assert!(s.contains("os error 2"), "{s}");
+    }
+
+    #[test]
+    fn fits_overlaps_and_loads() {
+        let bus = bus();
+        let ok = Image::builtin("a", 0x8000_0000, vec![1, 2, 3, 4]);
+        load(std::slice::from_ref(&ok), &bus).unwrap();
+        assert_eq!(bus.read(0x8000_0000, 4, rme_mmu::AccessAttrs::host()).unwrap(), 0x0403_0201);
+
+        let big = Image::builtin("big", 0x800, vec![0; 0x801]);
+        assert!(matches!(check(&[big], &bus), Err(ImageError::TooLarge { room: 0x800, .. })));
+
+        let nowhere = Image::builtin("n", 0x9000_0000, vec![0; 4]);
+        assert!(matches!(check(&[nowhere], &bus), Err(ImageError::NoMemory { .. })));
+
+        let b = Image::builtin("b", 0x8000_0002, vec![0; 4]);
+        let e = check(&[ok, b], &bus).unwrap_err();
+        assert!(matches!(e, ImageError::Overlap { .. }));
+        assert!(e.to_string().contains("built-in image b"), "{e}");
+    }
+}

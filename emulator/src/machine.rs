@@ -1,0 +1,232 @@
+//! The machine: the platform's bus and devices, the CPUs, and the run loop.
+//!
+//! The CPUs run round-robin in one host thread, each for a fixed quantum
+//! of retired instructions (DESIGN.md "SMP"), so a run is deterministic:
+//! the same images give the same console output and the same instruction
+//! count every time. Between slices the loop
+//!
+//! * broadcasts SEV: a CPU that executed SEV gets `send_event` delivered to
+//!   every other CPU;
+//! * polls the platform's [`SystemControl`] for a power-off or reboot
+//!   request (V2M `SYS_CFGCTRL`);
+//! * checks the instruction limit and the host interrupt flag (Ctrl-C).
+//!
+//! Guest time ([`rme_devices::GuestClock`]) advances with retired
+//! instructions ([`NS_PER_INSN`]), never with host time.
+//!
+//! It stops with [`Stop::AllHalted`] when every CPU waits in WFI/WFE (or is
+//! off) and nothing modelled can wake one: there is no GIC or timer yet, so
+//! only a pending event register or an asserted interrupt line counts.
+//!
+//! Power: only CPU 0 runs at reset; CPUs 1.. are held powered off, because
+//! nothing can release them until the FVP power controller (0x1c10_0000)
+//! is modelled.
+
+use crate::images::{self, Image, ImageError};
+use crate::platform::fvp_memory_map::{self as map, FvpPlatform, PlatformError, UartSinks};
+use crate::stop::{RunSummary, Stop};
+use rme_cpu::{Cpu, CpuConfig, StopReason, WaitState};
+use rme_devices::{Pl011, PowerRequest, SystemControl};
+use rme_mmu::PhysBus;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+/// Retired instructions each CPU runs before the next one gets its turn.
+pub const DEFAULT_QUANTUM: u64 = 10_000;
+
+/// Guest time per retired instruction: the virtual clock runs at one
+/// instruction per nanosecond (1 GHz). In a round of the loop time
+/// advances by the most instructions any one CPU retired (the CPUs run in
+/// parallel in guest time).
+pub const NS_PER_INSN: u64 = 1;
+
+/// How to build a [`Machine`].
+#[derive(Clone, Debug)]
+pub struct MachineConfig {
+    /// Number of CPUs (FVP layout: 4 cores per cluster, see
+    /// [`CpuConfig::fvp`]).
+    pub smp: u32,
+    /// DRAM bytes (see [`map::dram_banks`]).
+    pub memory: u64,
+    /// Round-robin quantum in retired instructions.
+    pub quantum: u64,
+}
+
+impl Default for MachineConfig {
+    fn default() -> Self {
+        MachineConfig { smp: 1, memory: map::MEMORY_DEFAULT, quantum: DEFAULT_QUANTUM }
+    }
+}
+
+/// One emulated FVP Base RevC.
+pub struct Machine {
+    platform: FvpPlatform,
+    cpus: Vec<Cpu>,
+    quantum: u64,
+    interrupt: Arc<AtomicBool>,
+}
+
+impl Machine {
+    /// Builds the platform and the CPUs; every CPU is at its reset state
+    /// (EL3, PC = RVBAR_EL3 = 0), CPUs other than 0 powered off.
+    pub fn new(config: &MachineConfig, sinks: UartSinks) -> Result<Machine, PlatformError> {
+        let platform = map::build(config.memory, sinks)?;
+        let cpus = (0..config.smp.max(1))
+            .map(|i| {
+                let mut cpu = Cpu::new(CpuConfig::fvp(i));
+                if i != 0 {
+                    cpu.power_off();
+                }
+                cpu
+            })
+            .collect();
+        Ok(Machine { platform, cpus, quantum: config.quantum.max(1), interrupt: Arc::new(AtomicBool::new(false)) })
+    }
+
+    /// The physical bus (to load or inspect memory).
+    pub fn bus(&self) -> &PhysBus {
+        &self.platform.bus
+    }
+
+    pub fn cpus(&self) -> &[Cpu] {
+        &self.cpus
+    }
+
+    pub fn cpus_mut(&mut self) -> &mut [Cpu] {
+        &mut self.cpus
+    }
+
+    /// The platform's power-request channel.
+    pub fn system_control(&self) -> &Arc<SystemControl> {
+        &self.platform.control
+    }
+
+    /// PL011 UART0-3.
+    pub fn uarts(&self) -> &[Arc<Pl011>; 4] {
+        &self.platform.uarts
+    }
+
+    /// A flag that stops [`Machine::run`] with [`Stop::Interrupted`] when set
+    /// (the CLI sets it from SIGINT).
+    pub fn interrupt_flag(&self) -> Arc<AtomicBool> {
+        self.interrupt.clone()
+    }
+
+    /// Replaces the interrupt flag with one shared with a signal handler.
+    pub fn set_interrupt_flag(&mut self, flag: Arc<AtomicBool>) {
+        self.interrupt = flag;
+    }
+
+    /// Checks then loads images (see [`images::load`]).
+    pub fn load_images(&self, images: &[Image]) -> Result<(), ImageError> {
+        images::load(images, &self.platform.bus)
+    }
+
+    /// Loads the built-in firmware-stubs world tour into the trusted ROM
+    /// and points CPU 0 at its entry (the reset vector, 0x0).
+    pub fn load_world_tour(&mut self) -> Result<(), ImageError> {
+        let fw = rme_firmware_stubs::world_tour();
+        self.load_images(&[world_tour_image(&fw)])?;
+        self.cpus[0].state.pc = fw.entry;
+        Ok(())
+    }
+
+    /// Total instructions retired by all CPUs since the machine was built.
+    pub fn retired(&self) -> u64 {
+        self.cpus.iter().map(|c| c.retired()).sum()
+    }
+
+    /// Runs the CPUs round-robin until a [`Stop`]. `max_insns` bounds the
+    /// instructions retired by this call (all CPUs together).
+    pub fn run(&mut self, max_insns: Option<u64>) -> RunSummary {
+        let start = Instant::now();
+        let mut retired = 0u64;
+        let stop = 'run: loop {
+            if self.interrupt.load(Ordering::Relaxed) {
+                break 'run Stop::Interrupted;
+            }
+            // Guest time at the start of the round; each slice runs from it.
+            let round_start_ns = self.platform.clock.now_ns();
+            let mut round = 0;
+            for i in 0..self.cpus.len() {
+                if let Some(stop) = self.power_request() {
+                    break 'run stop;
+                }
+                let remaining = max_insns.map_or(u64::MAX, |m| m.saturating_sub(retired));
+                if remaining == 0 {
+                    break 'run Stop::InstructionLimit;
+                }
+                if self.cpus[i].wait == WaitState::Off {
+                    continue;
+                }
+                let exit = self.cpus[i].run(&self.platform.bus, self.quantum.min(remaining));
+                retired += exit.retired;
+                round = round.max(exit.retired);
+                self.platform.clock.advance_to(round_start_ns + round * NS_PER_INSN);
+                if self.cpus[i].take_sev() {
+                    for (j, other) in self.cpus.iter_mut().enumerate() {
+                        if j != i {
+                            other.send_event();
+                        }
+                    }
+                }
+                match exit.reason {
+                    StopReason::Budget | StopReason::Waiting(_) => {}
+                    StopReason::Unimplemented { pc, word, what } => {
+                        break 'run Stop::Unimplemented { cpu: i as u32, pc, word, what };
+                    }
+                }
+            }
+            if let Some(stop) = self.power_request() {
+                break 'run stop;
+            }
+            if !self.cpus.iter().any(can_make_progress) {
+                for c in &self.cpus {
+                    tracing::debug!(target: "platform", cpu = c.index, pc = format_args!("{:#x}", c.state.pc),
+                        wait = ?c.wait, el = c.el(), "CPU asleep with no wake-up source");
+                }
+                break 'run Stop::AllHalted;
+            }
+        };
+        let summary = RunSummary { stop, retired, elapsed: start.elapsed() };
+        tracing::debug!(target: "platform", "run stopped: {summary}");
+        summary
+    }
+
+    /// Guest time now, in ns since reset.
+    pub fn guest_time_ns(&self) -> u64 {
+        self.platform.clock.now_ns()
+    }
+
+    /// Flushes every UART's sink (buffered console output).
+    pub fn flush_consoles(&self) {
+        for u in &self.platform.uarts {
+            u.flush();
+        }
+    }
+
+    fn power_request(&self) -> Option<Stop> {
+        match self.platform.control.take()? {
+            PowerRequest::Off => Some(Stop::PowerOff),
+            PowerRequest::Reboot => Some(Stop::Reboot),
+        }
+    }
+}
+
+/// The world tour as an [`Image`].
+pub fn world_tour_image(fw: &rme_firmware_stubs::FirmwareImage) -> Image {
+    Image::builtin(fw.name, fw.load_addr, fw.bytes.clone())
+}
+
+/// Can this CPU retire an instruction or take an interrupt without
+/// something outside the CPUs happening first? (No GIC or timer yet: the
+/// only wake-ups are the event register and the interrupt lines.)
+fn can_make_progress(cpu: &Cpu) -> bool {
+    match cpu.wait {
+        WaitState::Running => true,
+        WaitState::Interrupt => cpu.wfi_wakeup_pending(),
+        WaitState::Event => cpu.event_register || cpu.wfi_wakeup_pending(),
+        WaitState::Off => false,
+    }
+}

@@ -1,0 +1,186 @@
+//! The machine's run loop with tiny hand-assembled programs in the trusted
+//! ROM: power requests, the instruction limit, the interrupt flag, SEV
+//! broadcast between CPUs, and the stops for "nothing can wake" and
+//! "not implemented".
+
+use dynasmrt::{DynasmApi, DynasmLabelApi, VecAssembler, aarch64::Aarch64Relocation, dynasm};
+use rme_devices::BufferSink;
+use rme_emu::{Image, Machine, MachineConfig, Stop, UartSinks};
+use std::sync::atomic::Ordering;
+
+type Asm = VecAssembler<Aarch64Relocation>;
+
+fn asm(f: impl FnOnce(&mut Asm)) -> Vec<u8> {
+    let mut ops = Asm::new(0);
+    f(&mut ops);
+    ops.finalize().unwrap()
+}
+
+/// A machine with `smp` CPUs, every UART into one buffer, `code` in the
+/// trusted ROM at the reset vector.
+fn machine(smp: u32, code: Vec<u8>) -> (Machine, BufferSink) {
+    let console = BufferSink::new();
+    let sinks = UartSinks::each(|_| Box::new(console.clone()));
+    let cfg = MachineConfig { smp, memory: 64 << 20, ..MachineConfig::default() };
+    let m = Machine::new(&cfg, sinks).unwrap();
+    m.load_images(&[Image::builtin("test", 0, code)]).unwrap();
+    (m, console)
+}
+
+/// Writes `w3` = SYS_CFGCTRL value for `func` (8 shutdown, 9 reboot) and
+/// parks in WFI.
+fn sys_cfgctrl(o: &mut Asm, func: u32) {
+    let value_hi = (1u32 << 15) | (1 << 14) | (func << 4); // START | RW | FUNC, bits [31:16]
+    dynasm!(o ; .arch aarch64
+        ; movz x2, 0x1c01, lsl 16
+        ; movz w3, value_hi, lsl 16
+        ; str w3, [x2, 0xa4]
+        ; ->park:
+        ; wfi
+        ; b ->park);
+}
+
+#[test]
+fn power_off_and_reboot_requests_stop_the_run() {
+    for (func, stop) in [(8, Stop::PowerOff), (9, Stop::Reboot)] {
+        let code = asm(|o| {
+            dynasm!(o ; .arch aarch64 ; movz x0, 0x1c09, lsl 16 ; movz w1, 0x4f ; str w1, [x0] ; movz w1, 0x6b ; str w1, [x0]);
+            sys_cfgctrl(o, func);
+        });
+        let (mut m, console) = machine(1, code);
+        let s = m.run(None);
+        assert_eq!(s.stop, stop);
+        assert_eq!(s.stop.exit_code(), 0);
+        assert_eq!(console.bytes(), b"Ok");
+    }
+}
+
+#[test]
+fn instruction_limit_is_exact_and_resumable() {
+    let code = asm(|o| dynasm!(o ; .arch aarch64 ; ->l: ; add x0, x0, 1 ; b ->l));
+    let (mut m, _) = machine(1, code);
+    let s = m.run(Some(1000));
+    assert_eq!((s.stop.clone(), s.retired), (Stop::InstructionLimit, 1000));
+    assert_eq!(s.stop.exit_code(), 3);
+    assert_eq!(m.cpus()[0].state.x[0], 500);
+    let s = m.run(Some(12_345));
+    assert_eq!(s.retired, 12_345);
+    assert_eq!(m.retired(), 13_345);
+}
+
+#[test]
+fn interrupt_flag_stops_the_run() {
+    let code = asm(|o| dynasm!(o ; .arch aarch64 ; ->l: ; b ->l));
+    let (mut m, _) = machine(1, code);
+    m.interrupt_flag().store(true, Ordering::SeqCst);
+    let s = m.run(None);
+    assert_eq!((s.stop.clone(), s.retired), (Stop::Interrupted, 0));
+    assert_eq!(s.stop.exit_code(), 130);
+}
+
+#[test]
+fn wfi_with_no_wake_up_source_is_reported() {
+    let code = asm(|o| dynasm!(o ; .arch aarch64 ; nop ; wfi ; b 0));
+    let (mut m, _) = machine(1, code);
+    let s = m.run(None);
+    assert_eq!(s.stop, Stop::AllHalted);
+    assert_eq!(s.stop.exit_code(), 1);
+    assert_eq!(s.stop.to_string(), "all CPUs halted in WFI/WFE with no wake-up source");
+    assert_eq!(s.retired, 2);
+}
+
+#[test]
+fn unimplemented_feature_names_pc_and_word() {
+    let at_s1e3r_x0 = 0xd50e_7800u32;
+    let mut code = asm(|o| dynasm!(o ; .arch aarch64 ; nop ; nop));
+    code.extend_from_slice(&at_s1e3r_x0.to_le_bytes());
+    let (mut m, _) = machine(1, code);
+    let s = m.run(None);
+    match &s.stop {
+        Stop::Unimplemented { cpu: 0, pc: 8, word, what } => {
+            assert_eq!(*word, at_s1e3r_x0);
+            assert!(what.contains("AT"), "{what}");
+        }
+        other => panic!("unexpected stop {other:?}"),
+    }
+    assert_eq!(s.stop.exit_code(), 1);
+    let text = s.stop.to_string();
+    assert!(text.contains("PC 0x8") && text.contains("0xd50e7800"), "{text}");
+}
+
+#[test]
+fn secondaries_stay_off_at_reset() {
+    // Every CPU would print its own mark; only CPU 0 runs.
+    let code = asm(|o| {
+        dynasm!(o ; .arch aarch64
+            ; mrs x4, 0x4005            // MPIDR_EL1
+            ; ubfx x4, x4, 8, 8         // Aff1 = core
+            ; add w1, w4, 0x30          // '0' + core
+            ; movz x0, 0x1c09, lsl 16
+            ; str w1, [x0]);
+        sys_cfgctrl(o, 8);
+    });
+    let (mut m, console) = machine(4, code);
+    assert_eq!(m.run(None).stop, Stop::PowerOff);
+    assert_eq!(console.bytes(), b"0");
+}
+
+#[test]
+fn sev_wakes_a_cpu_waiting_in_wfe() {
+    // CPU 1 waits in WFE for a flag in trusted SRAM, then prints and powers
+    // off; CPU 0 spins well past one quantum, sets the flag, SEV, then WFI.
+    // Without the SEV broadcast CPU 1 would sleep for ever.
+    let code = asm(|o| {
+        dynasm!(o ; .arch aarch64
+            ; movz x5, 0x0400, lsl 16   // trusted SRAM
+            ; mrs x4, 0x4005
+            ; ubfx x4, x4, 8, 8
+            ; cbnz x4, ->secondary
+            ; movz x6, 50_000
+            ; ->spin:
+            ; subs x6, x6, 1
+            ; b.ne ->spin
+            ; movz w7, 1
+            ; str w7, [x5]
+            ; sev
+            ; ->primary_park:
+            ; wfi
+            ; b ->primary_park
+            ; ->secondary:
+            ; wfe
+            ; ldr w7, [x5]
+            ; cbz w7, ->secondary
+            ; movz x0, 0x1c09, lsl 16
+            ; movz w1, 0x31
+            ; str w1, [x0]);
+        sys_cfgctrl(o, 8);
+    });
+    let (mut m, console) = machine(2, code);
+    m.cpus_mut()[1].power_on();
+    let s = m.run(None);
+    assert_eq!(s.stop, Stop::PowerOff);
+    assert_eq!(console.bytes(), b"1");
+    assert!(s.retired > 100_000);
+}
+
+#[test]
+fn runs_are_deterministic() {
+    let code = asm(|o| {
+        dynasm!(o ; .arch aarch64
+            ; movz x6, 30_000
+            ; ->l: ; subs x6, x6, 1 ; b.ne ->l);
+        sys_cfgctrl(o, 8);
+    });
+    let a = machine(1, code.clone()).0.run(None);
+    let b = machine(1, code).0.run(None);
+    assert_eq!((a.stop, a.retired), (b.stop, b.retired));
+}
+
+#[test]
+fn guest_time_follows_retired_instructions() {
+    let code = asm(|o| dynasm!(o ; .arch aarch64 ; ->l: ; b ->l));
+    let (mut m, _) = machine(1, code);
+    assert_eq!(m.guest_time_ns(), 0);
+    m.run(Some(25_000));
+    assert_eq!(m.guest_time_ns(), 25_000 * rme_emu::machine::NS_PER_INSN);
+}
