@@ -157,7 +157,7 @@ impl Cpu {
         };
         let def = reg.def();
         let hcr = self.hcr_el2();
-        let e2h = self.el2_enabled_in(self.security_state_at(2.min(el.max(2)))) && self.sr(SysReg::HCR_EL2) & HCR_E2H != 0;
+        let e2h = self.el2_enabled_in(self.security_state_at(2)) && self.sr(SysReg::HCR_EL2) & HCR_E2H != 0;
         // 1. UNDEFINED at this EL, and EL0 traps to EL1.
         match def.access {
             Access::El0Rw => {}
