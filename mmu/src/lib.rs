@@ -11,9 +11,11 @@
 //! on top of these (see DESIGN.md).
 
 pub mod bus;
+pub mod gpc;
 pub mod guest_ram;
 pub mod mmio;
 pub mod pas;
+pub mod translation;
 
 pub use bus::{BusError, MapError, PhysBus, RamHit, RegionKind};
 pub use guest_ram::GuestRam;
