@@ -84,6 +84,11 @@ pub struct Cpu {
     pub(crate) config: CpuConfig,
     pub(crate) decode_cache: DecodeCache,
     pub(crate) monitor: ExclusiveMonitor,
+    /// The softmmu TLB.
+    pub tlb: crate::tlb::Tlb,
+    /// Set by a broadcast TLBI (IS/OS forms): the machine invalidates the
+    /// other PEs' TLBs.
+    pub(crate) tlbi_broadcast: bool,
     pub(crate) retired: u64,
     pub(crate) rng_state: u64,
     /// Set by SEV: the machine broadcasts it to the other PEs.
@@ -103,6 +108,8 @@ impl Cpu {
             config,
             decode_cache: DecodeCache::new(),
             monitor: ExclusiveMonitor::default(),
+            tlb: crate::tlb::Tlb::new(),
+            tlbi_broadcast: false,
             retired: 0,
             rng_state: 0,
             sev_pending: false,
@@ -137,6 +144,8 @@ impl Cpu {
         self.event_register = false;
         self.monitor = ExclusiveMonitor::default();
         self.decode_cache.clear();
+        self.tlb.flush();
+        self.tlbi_broadcast = false;
         // FEAT_RNG: a fixed seed per CPU keeps runs deterministic.
         self.rng_state = 0x9e37_79b9_7f4a_7c15 ^ (self.index as u64).wrapping_mul(0xd1b5_4a32_d192_ed03);
         self.sev_pending = false;
@@ -292,6 +301,12 @@ impl Cpu {
         std::mem::take(&mut self.sev_pending)
     }
 
+    /// Was a broadcast TLBI executed since the last call? (The machine
+    /// invalidates the other PEs' TLBs.)
+    pub fn take_tlbi_broadcast(&mut self) -> bool {
+        std::mem::take(&mut self.tlbi_broadcast)
+    }
+
     /// Holds the PE powered off until [`Cpu::power_on`].
     pub fn power_off(&mut self) {
         self.wait = WaitState::Off;
@@ -327,6 +342,7 @@ pub const HCR_TEA: u64 = 1 << 37;
 pub const HCR_TLOR: u64 = 1 << 35;
 pub const HCR_E2H: u64 = 1 << 34;
 pub const HCR_APK: u64 = 1 << 40;
+pub const HCR_GPF: u64 = 1 << 38;
 pub const HCR_API: u64 = 1 << 41;
 
 // SCR_EL3 bits (Arm ARM D23.2.116).
@@ -343,6 +359,8 @@ pub const SCR_APK: u64 = 1 << 16;
 pub const SCR_API: u64 = 1 << 17;
 pub const SCR_EEL2: u64 = 1 << 18;
 pub const SCR_NSE: u64 = 1 << 62;
+pub const SCR_SIF: u64 = 1 << 9;
+pub const SCR_GPF: u64 = 1 << 48;
 
 // SCTLR_ELx bits (Arm ARM D23.2.118).
 pub const SCTLR_M: u64 = 1 << 0;

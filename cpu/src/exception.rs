@@ -27,12 +27,12 @@ pub enum Exception {
     WfxTrap { to_el: u8, iss: u32 },
     /// EC 0x09: PAuth instruction trapped (HCR_EL2.API / SCR_EL3.API).
     PauthTrap { to_el: u8 },
-    /// EC 0x20/0x21: instruction abort with its fault status code.
-    InstructionAbort { va: u64, fsc: u8, external: bool },
+    /// EC 0x20/0x21 (instruction) or 0x24/0x25 (data): an abort.
+    Abort(Abort),
+    /// EC 0x1E: a Granule Protection Check exception, taken to EL3.
+    Gpc(GpcException),
     /// EC 0x22: PC alignment fault.
     PcAlignment { va: u64 },
-    /// EC 0x24/0x25: data abort.
-    DataAbort { va: u64, fsc: u8, wnr: bool, cm: bool, external: bool },
     /// EC 0x26: SP alignment fault.
     SpAlignment,
     /// EC 0x3C: BRK with its immediate.
@@ -40,6 +40,68 @@ pub enum Exception {
     /// Not a guest exception: the emulator cannot execute this yet. The run
     /// loop stops with a clear message instead of guessing.
     Unimplemented(&'static str),
+}
+
+/// Where an abort is taken (Arm ARM D8.15 "Memory aborts", routing rules).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AbortRoute {
+    /// The EL of the translation regime (EL1, or EL2 under HCR_EL2.TGE).
+    Regime,
+    /// A synchronous External abort: SCR_EL3.EA, then HCR_EL2.TEA.
+    External,
+    /// A stage 2 fault: EL2, with HPFAR_EL2 = this value.
+    Stage2 { hpfar: u64 },
+    /// A Granule Protection Fault reported as an abort: HCR_EL2.GPF routes
+    /// it from EL0/EL1 to EL2.
+    Gpf,
+}
+
+/// An Instruction or Data Abort and its ESR ISS fields.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Abort {
+    /// The faulting virtual address (FAR_ELx).
+    pub va: u64,
+    /// Instruction fetch (Instruction Abort) or data access (Data Abort).
+    pub fetch: bool,
+    /// IFSC/DFSC.
+    pub fsc: u8,
+    pub wnr: bool,
+    /// Cache maintenance instruction (ISS.CM).
+    pub cm: bool,
+    /// Stage 2 fault on a stage 1 translation table walk (ISS.S1PTW).
+    pub s1ptw: bool,
+    pub route: AbortRoute,
+}
+
+impl Abort {
+    /// A data abort routed to the regime's EL.
+    pub fn data(va: u64, fsc: u8, wnr: bool) -> Abort {
+        Abort { va, fetch: false, fsc, wnr, cm: false, s1ptw: false, route: AbortRoute::Regime }
+    }
+    /// An Alignment fault on a data access.
+    pub fn alignment(va: u64, wnr: bool) -> Exception {
+        Exception::Abort(Abort::data(va, fsc::ALIGNMENT, wnr))
+    }
+    /// A synchronous External abort (not on a walk) from the bus.
+    pub fn external(va: u64, fetch: bool, wnr: bool) -> Exception {
+        Exception::Abort(Abort { va, fetch, fsc: fsc::EXTERNAL, wnr, cm: false, s1ptw: false, route: AbortRoute::External })
+    }
+}
+
+/// A GPC exception (EC 0x1E, Arm ARM D9 "The Granule Protection Check
+/// Mechanism"; ISS: S2PTW[21], InD[20], GPCSC[19:14], CM[8], S1PTW[7],
+/// WnR[6], xFSC[5:0]); MFAR_EL3 gets the PA and its PAS.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct GpcException {
+    pub va: u64,
+    pub pa: u64,
+    pub pas: rme_mmu::Pas,
+    pub gpcsc: u8,
+    pub fetch: bool,
+    pub wnr: bool,
+    pub s1ptw: bool,
+    /// The FSC an Instruction/Data Abort would report for a GPF.
+    pub xfsc: u8,
 }
 
 /// Fault status codes (Arm ARM ESR_ELx.DFSC/IFSC).
@@ -163,14 +225,29 @@ impl Cpu {
                 let t = if el <= 1 && self.el2_enabled() && self.sr(SysReg::MDCR_EL2) & (1 << 8) != 0 { 2 } else { def };
                 (t, 0x3C, imm as u32, None)
             }
-            Exception::InstructionAbort { va, fsc, external } => {
-                let t = if external { self.external_abort_target() } else { def };
-                (t, same_or_lower(t, 0x20), fsc as u32, Some(va))
+            Exception::Abort(a) => {
+                let t = match a.route {
+                    AbortRoute::Regime => def,
+                    AbortRoute::External => self.external_abort_target(),
+                    AbortRoute::Stage2 { .. } => 2,
+                    AbortRoute::Gpf => {
+                        if el <= 1 && self.hcr_el2() & HCR_GPF != 0 { 2 } else { def }
+                    }
+                };
+                let ec = if a.fetch { same_or_lower(t, 0x20) } else { same_or_lower(t, 0x24) };
+                let mut iss = a.fsc as u32 | (a.s1ptw as u32) << 7;
+                if !a.fetch {
+                    iss |= (a.wnr as u32) << 6 | (a.cm as u32) << 8;
+                }
+                (t, ec, iss, Some(a.va))
             }
-            Exception::DataAbort { va, fsc, wnr, cm, external } => {
-                let t = if external { self.external_abort_target() } else { def };
-                let iss = fsc as u32 | (wnr as u32) << 6 | (cm as u32) << 8;
-                (t, same_or_lower(t, 0x24), iss, Some(va))
+            Exception::Gpc(g) => {
+                let iss = (g.fetch as u32) << 20
+                    | (g.gpcsc as u32) << 14
+                    | (g.s1ptw as u32) << 7
+                    | ((!g.fetch && g.wnr) as u32) << 6
+                    | g.xfsc as u32;
+                (3, 0x1E, iss, Some(g.va))
             }
             Exception::Unimplemented(_) => (def, 0x00, 0, None),
         }
@@ -183,6 +260,11 @@ impl Cpu {
         // ESR_ELx.IL = 1: every A64 instruction is 32 bits. (IL is 1 for
         // most ECs; for EC 0x0E/0x22/0x26/aborts it reports the size too.)
         let esr = (ec as u64) << 26 | 1 << 25 | iss as u64;
+        match e {
+            Exception::Abort(Abort { route: AbortRoute::Stage2 { hpfar }, .. }) => self.set_sr(SysReg::HPFAR_EL2, hpfar),
+            Exception::Gpc(g) => self.set_sr(SysReg::MFAR_EL3, rme_mmu::gpc::mfar_el3(g.pa, g.pas)),
+            _ => {}
+        }
         self.enter_exception(ExceptionKind::Sync, target, pc, Some(esr), far);
         if let Some(r) = self.last_exception.as_mut() {
             r.ec = ec;

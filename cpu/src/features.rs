@@ -35,10 +35,10 @@ pub const ID_AA64ISAR0: u64 = field(1, 16) | field(2, 20) | field(2, 52) | field
 pub const ID_AA64ISAR1: u64 = field(1, 0) | field(1, 8) | field(2, 20) | field(1, 28) | field(1, 36);
 /// ID_AA64MMFR0_EL1: PARange = 48 bits, 16-bit ASIDs, SNSMem, TGran4/16/64.
 pub const ID_AA64MMFR0: u64 = field(5, 0) | field(2, 4) | field(1, 12) | field(1, 20);
-/// ID_AA64MMFR1_EL1: VMIDBits = 16, VH, LO, PAN, HCX.
-pub const ID_AA64MMFR1: u64 = field(2, 4) | field(1, 8) | field(1, 16) | field(1, 20) | field(1, 40);
-/// ID_AA64MMFR2_EL1: UAO.
-pub const ID_AA64MMFR2: u64 = field(1, 4);
+/// ID_AA64MMFR1_EL1: VMIDBits = 16, VH, HPDS, LO, PAN, XNX, HCX.
+pub const ID_AA64MMFR1: u64 = field(2, 4) | field(1, 8) | field(1, 12) | field(1, 16) | field(1, 20) | field(1, 28) | field(1, 40);
+/// ID_AA64MMFR2_EL1: UAO, E0PD.
+pub const ID_AA64MMFR2: u64 = field(1, 4) | field(1, 60);
 /// ID_AA64DFR0_EL1: DebugVer = Armv8.0, 6 breakpoints, 4 watchpoints (their
 /// registers only), no PMU.
 pub const ID_AA64DFR0: u64 = field(6, 0) | field(1, 12) | field(1, 20);

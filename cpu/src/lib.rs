@@ -10,6 +10,7 @@
 //!   external aborts, the exclusive monitor).
 //! * [`interp`]: the interpreter loop with a decoded-instruction cache.
 
+pub mod address_translation;
 pub mod cpu;
 pub mod decode;
 pub mod exception;
@@ -19,6 +20,7 @@ pub mod interp;
 pub mod memory;
 pub mod pstate;
 pub mod sysreg;
+pub mod tlb;
 
 pub use cpu::{Cpu, CpuConfig, CpuState, WaitState};
 pub use decode::{decode, Encoding, Insn, ENCODINGS};

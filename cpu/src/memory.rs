@@ -1,17 +1,24 @@
-//! How the CPU reaches memory: virtual to physical (with the MMU off for
-//! now), memory type and alignment rules, physical address space, External
-//! aborts from the bus, and the exclusive monitor.
+//! How the CPU reaches memory: every data access, instruction fetch and
+//! translation table walk goes through the MMU of `rme_mmu::translation`
+//! (stage 1, stage 2) and the Granule Protection Check of `rme_mmu::gpc`,
+//! with the results cached in the per-CPU [`crate::tlb::Tlb`]; then through
+//! the physical bus with the access's PAS. Faults become the exceptions the
+//! Arm ARM specifies (D8.15 "Memory aborts", D9 "The Granule Protection
+//! Check Mechanism"). Also here: the exclusive monitor and DC ZVA.
 //!
-//! With the stage 1 MMU off (Arm ARM D8.2.10 "The effects of disabling an
-//! address translation stage"): PA = VA, data accesses are Device-nGnRnE
-//! (so every unaligned data access is an Alignment fault) unless
-//! HCR_EL2.DC = 1 makes EL1&0 accesses Normal Write-Back; instruction
-//! fetches are Normal. A VA at or above the implemented PA size gives an
-//! Address size fault at level 0.
+//! With a stage disabled, `rme_mmu::translation` applies the architecture's
+//! rules (D8.2.10): PA = VA, data Device-nGnRnE (so unaligned data accesses
+//! fault) unless HCR_EL2.DC, fetches Normal, address size faults beyond PAMax.
 
 use crate::cpu::*;
-use crate::exception::{fsc, Exception};
-use rme_mmu::{AccessAttrs, PhysBus};
+use crate::exception::{fsc, Abort, AbortRoute, Exception, GpcException};
+use crate::sysreg::table::SysReg;
+use rme_mmu::gpc::{self, GpcAccess, GpcFault, GpcFaultKind, GpcFeatures, Gpccr, Gptbr};
+use rme_mmu::translation::{
+    self, Access, AccessKind, FaultKind, MmuFeatures, Regime, Stage1Regime, Stage2Regime, Translation,
+    TranslationFault, WalkError, WalkMemory,
+};
+use rme_mmu::{AccessAttrs, Pas, PhysBus, SecurityState};
 
 /// Rules an instruction adds to a data access.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -52,118 +59,309 @@ impl ExclusiveMonitor {
     }
 }
 
-/// The EL whose translation regime an access at `el` uses (for SCTLR).
-fn regime_el(cpu: &Cpu, el: u8) -> u8 {
-    match el {
-        0 if cpu.in_host() => 2,
-        0 => 1,
-        e => e,
+/// Descriptor reads of a translation table walk: the GPC check of the
+/// descriptor's PA in its PAS, then the read from the bus.
+struct BusWalker<'a> {
+    bus: &'a PhysBus,
+    gpccr: Gpccr,
+    gptbr: Gptbr,
+    pa_bits: u32,
+    state: SecurityState,
+    cpu: u32,
+}
+
+/// `WalkError::GranuleProtection.code` as this crate encodes a [`GpcFault`].
+fn encode_gpc(f: GpcFault) -> u32 {
+    let kind = match f.kind {
+        GpcFaultKind::Fail => 0,
+        GpcFaultKind::Walk => 1,
+        GpcFaultKind::AddressSize => 2,
+        GpcFaultKind::ExternalAbort => 3,
+    };
+    kind << 8 | f.level as u32
+}
+
+fn decode_gpc(code: u32) -> GpcFault {
+    let kind = match code >> 8 {
+        0 => GpcFaultKind::Fail,
+        1 => GpcFaultKind::Walk,
+        2 => GpcFaultKind::AddressSize,
+        _ => GpcFaultKind::ExternalAbort,
+    };
+    GpcFault::new(kind, code as u8)
+}
+
+impl WalkMemory for BusWalker<'_> {
+    fn read_descriptor(&self, pa: u64, pas: Pas) -> Result<u64, WalkError> {
+        gpc::gpc_check(self.bus, &self.gpccr, self.gptbr, self.pa_bits, pa, pas, GpcAccess::read(self.state))
+            .map_err(|f| WalkError::GranuleProtection { code: encode_gpc(f) })?;
+        self.bus.read(pa, 8, AccessAttrs::cpu(self.cpu, pas)).map_err(|_| WalkError::ExternalAbort)
     }
 }
 
+/// What a data or fetch access does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Op {
+    Read,
+    Write,
+    ReadWrite,
+    Fetch,
+}
+
+impl Op {
+    fn kind(self) -> AccessKind {
+        match self {
+            Op::Read => AccessKind::Read,
+            Op::Write => AccessKind::Write,
+            Op::ReadWrite => AccessKind::ReadWrite,
+            Op::Fetch => AccessKind::Fetch,
+        }
+    }
+    fn gpc(self, state: SecurityState) -> GpcAccess {
+        match self {
+            Op::Read => GpcAccess::read(state),
+            Op::Write | Op::ReadWrite => GpcAccess::write(state),
+            Op::Fetch => GpcAccess::fetch(state),
+        }
+    }
+}
+
+/// A translated access.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PhysAccess {
+    pub pa: u64,
+    pub pas: Pas,
+    pub device: bool,
+}
+
 impl Cpu {
-    /// Translates a data address with the current regime. Returns the PA and
-    /// whether the memory is Device.
-    fn translate_data(&self, va: u64, size: u8, write: bool, flags: AccessFlags) -> Result<(u64, bool), Exception> {
-        let el = if flags.unpriv && self.el() == 1 { 0 } else { self.el() };
-        let regime = regime_el(self, el);
-        let sctlr = self.sr(crate::exception::sctlr_reg(regime));
-        if sctlr & SCTLR_M != 0 {
-            return Err(Exception::Unimplemented("stage 1 translation (SCTLR_ELx.M = 1): the MMU is a later issue"));
-        }
-        let hcr = self.hcr_el2();
-        if regime == 1 && hcr & HCR_VM != 0 {
-            return Err(Exception::Unimplemented("stage 2 translation (HCR_EL2.VM = 1): the MMU is a later issue"));
-        }
-        let fault = |fsc| Exception::DataAbort { va, fsc, wnr: write, cm: flags.cm, external: false };
-        if va >> self.features.pa_bits != 0 {
-            return Err(fault(fsc::ADDRESS_SIZE_L0));
-        }
-        let device = !(regime == 1 && hcr & HCR_DC != 0);
-        let misaligned = va & (size as u64 - 1) != 0;
-        if misaligned && (device || flags.aligned || sctlr & SCTLR_A != 0) {
-            return Err(fault(fsc::ALIGNMENT));
-        }
-        Ok((va, device))
+    /// What the MMU may use, from the ID registers (one place).
+    pub(crate) fn mmu_features(&self) -> MmuFeatures {
+        let f = self.features;
+        MmuFeatures { pa_bits: f.pa_bits as u8, asid16: f.asid16, vmid16: f.vmid16, tbid: f.pauth, ..MmuFeatures::default() }
     }
 
-    fn attrs(&self, flags: AccessFlags) -> AccessAttrs {
-        let mut a = AccessAttrs::cpu(self.index, self.default_pas());
+    /// GPCCR_EL3 as the check sees it.
+    pub(crate) fn gpc_features(&self) -> GpcFeatures {
+        GpcFeatures { sel2: self.features.sel2, ..GpcFeatures::FVP }
+    }
+
+    fn gpccr(&self) -> Gpccr {
+        if !self.features.rme {
+            return Gpccr::decode(0, self.gpc_features());
+        }
+        Gpccr::decode(self.sr(SysReg::GPCCR_EL3), self.gpc_features())
+    }
+
+    /// The stage 1 regime of exception level `el` (pseudocode `TranslationRegime`).
+    pub(crate) fn regime_at(&self, el: u8) -> Regime {
+        let hcr = if el == 3 { 0 } else { self.sr(SysReg::HCR_EL2) };
+        let e2h = self.el2_enabled_in(self.security_state_at(el.min(2))) && hcr & HCR_E2H != 0;
+        Regime::for_el(el, e2h, hcr & HCR_TGE != 0)
+    }
+
+    /// The registers of a stage 1 regime, for the current security state.
+    pub(crate) fn stage1_regime(&self, regime: Regime) -> Stage1Regime {
+        use SysReg::*;
+        let (tcr, ttbr0, ttbr1, mair, sctlr) = match regime {
+            Regime::El10 => (TCR_EL1, TTBR0_EL1, TTBR1_EL1, MAIR_EL1, SCTLR_EL1),
+            Regime::El20 => (TCR_EL2, TTBR0_EL2, TTBR1_EL2, MAIR_EL2, SCTLR_EL2),
+            Regime::El2 => (TCR_EL2, TTBR0_EL2, TTBR0_EL2, MAIR_EL2, SCTLR_EL2),
+            Regime::El3 => (TCR_EL3, TTBR0_EL3, TTBR0_EL3, MAIR_EL3, SCTLR_EL3),
+        };
+        let el = if regime == Regime::El3 { 3 } else if regime == Regime::El10 { 1 } else { 2 };
+        Stage1Regime {
+            regime,
+            security: self.security_state_at(el),
+            tcr: self.sr(tcr),
+            ttbr0: self.sr(ttbr0),
+            ttbr1: self.sr(ttbr1),
+            mair: self.sr(mair),
+            sctlr: self.sr(sctlr),
+            hcr: if regime == Regime::El10 && self.el2_enabled_in(self.security_state_at(1)) { self.sr(HCR_EL2) } else { 0 },
+            sif: self.sr(SCR_EL3) & SCR_SIF != 0,
+            features: self.mmu_features(),
+        }
+    }
+
+    /// Stage 2 of the EL1&0 regime, when EL2 is enabled in the current state.
+    pub(crate) fn stage2_regime(&self) -> Option<Stage2Regime> {
+        let state = self.security_state_at(1);
+        if !self.el2_enabled_in(state) {
+            return None;
+        }
+        Some(Stage2Regime {
+            security: state,
+            hcr: self.sr(SysReg::HCR_EL2),
+            vtcr: self.sr(SysReg::VTCR_EL2),
+            vttbr: self.sr(SysReg::VTTBR_EL2),
+            vstcr: self.sr(SysReg::VSTCR_EL2),
+            vsttbr: self.sr(SysReg::VSTTBR_EL2),
+            ee: self.sr(SysReg::SCTLR_EL2) & (1 << 25) != 0,
+            features: self.mmu_features(),
+        })
+    }
+
+    /// Runs the translation walk (no TLB) for `access` in `regime`.
+    pub(crate) fn walk(&self, bus: &PhysBus, regime: Regime, access: &Access, stage2: bool) -> Result<Translation, TranslationFault> {
+        let s1 = self.stage1_regime(regime);
+        let s2 = if stage2 && regime == Regime::El10 { self.stage2_regime() } else { None };
+        let walker = BusWalker {
+            bus,
+            gpccr: self.gpccr(),
+            gptbr: Gptbr::decode(self.sr(SysReg::GPTBR_EL3)),
+            pa_bits: self.features.pa_bits,
+            state: s1.security,
+            cpu: self.index,
+        };
+        translation::translate(&walker, &s1, s2.as_ref(), access)
+    }
+
+    /// The exception for a GPC fault on `pa` (Arm ARM D9: GPT faults always
+    /// go to EL3 as EC 0x1E; a GPF too when SCR_EL3.GPF = 1 below EL3, else
+    /// it is an Instruction/Data Abort with FSC 0x28, or 0b1001LL on a walk).
+    fn gpc_exception(&self, va: u64, pa: u64, pas: Pas, f: GpcFault, op: Op, walk_level: Option<i8>, s1ptw: bool, cm: bool) -> Exception {
+        let fetch = op == Op::Fetch;
+        let wnr = matches!(op, Op::Write | Op::ReadWrite) && walk_level.is_none();
+        let xfsc = walk_level.map(gpc::fault::fsc_gpf_on_walk).unwrap_or(gpc::fault::FSC_GPF);
+        tracing::debug!(target: "gpc", cpu = self.index, va = format_args!("{va:#x}"), pa = format_args!("{pa:#x}"), %pas, %f, "granule protection check failed");
+        if f.is_gpt_fault() || (self.el() < 3 && self.sr(SysReg::SCR_EL3) & SCR_GPF != 0) {
+            return Exception::Gpc(GpcException { va, pa, pas, gpcsc: f.gpcsc(), fetch, wnr, s1ptw, xfsc });
+        }
+        Exception::Abort(Abort { va, fetch, fsc: xfsc, wnr, cm, s1ptw, route: AbortRoute::Gpf })
+    }
+
+    fn translation_exception(&self, f: TranslationFault, op: Op, cm: bool) -> Exception {
+        if f.kind == FaultKind::GranuleProtectionOnWalk {
+            let (pa, pas) = f.walk_pa.unwrap_or((0, Pas::Root));
+            let g = decode_gpc(f.gpc_code.unwrap_or(0));
+            return self.gpc_exception(f.va, pa, pas, g, op, Some(f.level), f.s1ptw, cm);
+        }
+        let secure_el2 = self.security_state_at(1) == SecurityState::Secure;
+        let route = if f.is_stage2() {
+            AbortRoute::Stage2 { hpfar: f.hpfar(secure_el2).unwrap_or(0) }
+        } else if f.kind == FaultKind::ExternalAbortOnWalk {
+            AbortRoute::External
+        } else {
+            AbortRoute::Regime
+        };
+        tracing::trace!(target: "mmu", cpu = self.index, %f, "translation fault");
+        Exception::Abort(Abort { va: f.va, fetch: op == Op::Fetch, fsc: f.fsc(), wnr: f.wnr(), cm, s1ptw: f.s1ptw, route })
+    }
+
+    /// Translates one access through the TLB, the walk and the GPC.
+    pub(crate) fn translate(&mut self, bus: &PhysBus, va: u64, size: u64, op: Op, flags: AccessFlags) -> Result<PhysAccess, Exception> {
+        let el = self.el();
+        if flags.aligned && va & (size - 1) != 0 {
+            return Err(Abort::alignment(va, matches!(op, Op::Write | Op::ReadWrite)));
+        }
+        let regime = self.regime_at(el);
+        let unpriv = el == 0 || flags.unpriv;
+        let pan = !unpriv && op != Op::Fetch && !flags.cm && self.state.pstate.pan;
+        let aligned = va & (size - 1) == 0;
+        let state = self.security_state();
+        let ctx = (regime as u32) << 2 | state as u32;
+        if let Some(e) = self.tlb.lookup(va, ctx) {
+            if e.perms.allowed(op.kind(), unpriv, pan) {
+                if e.device && !aligned && op != Op::Fetch {
+                    return Err(Exception::Abort(Abort { cm: flags.cm, ..Abort::data(va, fsc::ALIGNMENT, matches!(op, Op::Write | Op::ReadWrite)) }));
+                }
+                return Ok(PhysAccess { pa: e.pa_page << 12 | (va & 0xfff), pas: e.pas, device: e.device });
+            }
+        }
+        let access = Access { va, kind: op.kind(), unprivileged: unpriv, pan, aligned: aligned || op == Op::Fetch };
+        let t = self.walk(bus, regime, &access, true).map_err(|f| self.translation_exception(f, op, flags.cm))?;
+        let gpccr = self.gpccr();
+        gpc::gpc_check(bus, &gpccr, Gptbr::decode(self.sr(SysReg::GPTBR_EL3)), self.features.pa_bits, t.pa, t.pas, op.gpc(state))
+            .map_err(|f| self.gpc_exception(va, t.pa, t.pas, f, op, None, false, flags.cm))?;
+        let device = t.attrs.is_device();
+        self.tlb.insert(va, ctx, t.pa, t.pas, t.perms, device);
+        Ok(PhysAccess { pa: t.pa, pas: t.pas, device })
+    }
+
+    fn attrs(&self, pas: Pas, flags: AccessFlags) -> AccessAttrs {
+        let mut a = AccessAttrs::cpu(self.index, pas);
         a.privileged = self.el() > 0 && !flags.unpriv;
         a
     }
 
-    /// Reads `size` (1, 2, 4, 8) bytes at virtual address `va`.
-    pub fn read_mem(&mut self, bus: &PhysBus, va: u64, size: u8, flags: AccessFlags) -> Result<u64, Exception> {
-        let (pa, _) = self.translate_data(va, size, false, flags)?;
-        if let Some(hit) = bus.ram_at(pa, size as u64) {
+    fn read_phys(&self, bus: &PhysBus, va: u64, p: PhysAccess, size: u8, flags: AccessFlags) -> Result<u64, Exception> {
+        if let Some(hit) = bus.ram_at(p.pa, size as u64) {
             if let Some(v) = hit.ram.read(hit.offset, size) {
                 return Ok(v);
             }
         }
-        bus.read(pa, size, self.attrs(flags)).map_err(|_| Exception::DataAbort {
-            va,
-            fsc: fsc::EXTERNAL,
-            wnr: false,
-            cm: flags.cm,
-            external: true,
-        })
+        bus.read(p.pa, size, self.attrs(p.pas, flags)).map_err(|_| Abort::external(va, false, false))
     }
 
-    /// Writes the low `size` bytes of `value` at virtual address `va`.
-    pub fn write_mem(&mut self, bus: &PhysBus, va: u64, size: u8, value: u64, flags: AccessFlags) -> Result<(), Exception> {
-        let (pa, _) = self.translate_data(va, size, true, flags)?;
-        if let Some(hit) = bus.ram_at(pa, size as u64) {
+    /// Reads `size` (1, 2, 4, 8) bytes at virtual address `va`.
+    pub fn read_mem(&mut self, bus: &PhysBus, va: u64, size: u8, flags: AccessFlags) -> Result<u64, Exception> {
+        let p = self.translate(bus, va, size as u64, Op::Read, flags)?;
+        if (va & 0xfff) + size as u64 > 0x1000 {
+            return self.read_split(bus, va, size, flags);
+        }
+        self.read_phys(bus, va, p, size, flags)
+    }
+
+    /// A read crossing a page boundary: byte by byte, each translated.
+    fn read_split(&mut self, bus: &PhysBus, va: u64, size: u8, flags: AccessFlags) -> Result<u64, Exception> {
+        let mut v = 0u64;
+        for i in 0..size as u64 {
+            let a = va.wrapping_add(i);
+            let p = self.translate(bus, a, 1, Op::Read, AccessFlags { aligned: false, ..flags })?;
+            v |= self.read_phys(bus, a, p, 1, flags)? << (8 * i);
+        }
+        Ok(v)
+    }
+
+    fn write_phys(&self, bus: &PhysBus, va: u64, p: PhysAccess, size: u8, value: u64, flags: AccessFlags) -> Result<(), Exception> {
+        if let Some(hit) = bus.ram_at(p.pa, size as u64) {
             if hit.kind == rme_mmu::RegionKind::Ram && hit.ram.write(hit.offset, size, value).is_some() {
                 return Ok(());
             }
         }
-        bus.write(pa, size, value, self.attrs(flags)).map_err(|_| Exception::DataAbort {
-            va,
-            fsc: fsc::EXTERNAL,
-            wnr: true,
-            cm: flags.cm,
-            external: true,
-        })
+        bus.write(p.pa, size, value, self.attrs(p.pas, flags)).map_err(|_| Abort::external(va, false, true))
+    }
+
+    /// Writes the low `size` bytes of `value` at virtual address `va`.
+    pub fn write_mem(&mut self, bus: &PhysBus, va: u64, size: u8, value: u64, flags: AccessFlags) -> Result<(), Exception> {
+        let p = self.translate(bus, va, size as u64, Op::Write, flags)?;
+        if (va & 0xfff) + size as u64 > 0x1000 {
+            // Check both pages before writing any byte.
+            self.translate(bus, (va | 0xfff) + 1, 1, Op::Write, AccessFlags { aligned: false, ..flags })?;
+            for i in 0..size as u64 {
+                let a = va.wrapping_add(i);
+                let p = self.translate(bus, a, 1, Op::Write, AccessFlags { aligned: false, ..flags })?;
+                self.write_phys(bus, a, p, 1, value >> (8 * i), flags)?;
+            }
+            return Ok(());
+        }
+        self.write_phys(bus, va, p, size, value, flags)
     }
 
     /// Checks that a write of `size` bytes at `va` would be permitted,
     /// without writing (for instructions that must fault before any effect).
-    pub fn probe_write(&self, va: u64, size: u8, flags: AccessFlags) -> Result<(), Exception> {
-        self.translate_data(va, size, true, flags).map(|_| ())
+    pub fn probe_write(&mut self, bus: &PhysBus, va: u64, size: u8, flags: AccessFlags) -> Result<(), Exception> {
+        self.translate(bus, va, size as u64, Op::ReadWrite, flags).map(|_| ())
     }
 
-    /// Fetches the instruction word at `va` (Normal memory with the MMU off).
+    /// Fetches the instruction word at `va`.
     pub fn fetch(&mut self, bus: &PhysBus, va: u64) -> Result<u32, Exception> {
-        let el = self.el();
-        let regime = regime_el(self, el);
-        if self.sr(crate::exception::sctlr_reg(regime)) & SCTLR_M != 0 {
-            return Err(Exception::Unimplemented("stage 1 translation (SCTLR_ELx.M = 1): the MMU is a later issue"));
-        }
-        if regime == 1 && self.hcr_el2() & HCR_VM != 0 {
-            return Err(Exception::Unimplemented("stage 2 translation (HCR_EL2.VM = 1): the MMU is a later issue"));
-        }
-        if va >> self.features.pa_bits != 0 {
-            return Err(Exception::InstructionAbort { va, fsc: fsc::ADDRESS_SIZE_L0, external: false });
-        }
-        if let Some(hit) = bus.ram_at(va, 4) {
+        let p = self.translate(bus, va, 4, Op::Fetch, AccessFlags::NORMAL)?;
+        if let Some(hit) = bus.ram_at(p.pa, 4) {
             if let Some(v) = hit.ram.read(hit.offset, 4) {
                 return Ok(v as u32);
             }
         }
-        let attrs = AccessAttrs::cpu(self.index, self.default_pas());
-        bus.read(va, 4, attrs)
-            .map(|v| v as u32)
-            .map_err(|_| Exception::InstructionAbort { va, fsc: fsc::EXTERNAL, external: true })
+        bus.read(p.pa, 4, AccessAttrs::cpu(self.index, p.pas)).map(|v| v as u32).map_err(|_| Abort::external(va, true, false))
     }
 
     /// Load-exclusive of one or two `size`-byte elements (LDXR/LDXP): reads
     /// and sets the reservation.
     pub fn load_exclusive(&mut self, bus: &PhysBus, va: u64, size: u8, pair: bool) -> Result<[u64; 2], Exception> {
         let total = if pair { size * 2 } else { size };
-        self.translate_data(va, total.min(8), false, AccessFlags::ALIGNED)?;
         if va & (total as u64 - 1) != 0 {
-            return Err(Exception::DataAbort { va, fsc: fsc::ALIGNMENT, wnr: false, cm: false, external: false });
+            return Err(Abort::alignment(va, false));
         }
         let v0 = self.read_mem(bus, va, size, AccessFlags::ALIGNED)?;
         let v1 = if pair { self.read_mem(bus, va + size as u64, size, AccessFlags::ALIGNED)? } else { 0 };
@@ -176,10 +374,10 @@ impl Cpu {
         let total = if pair { size * 2 } else { size };
         // Alignment and permission faults are checked whether or not the
         // monitor would let the store happen.
-        self.translate_data(va, total.min(8), true, AccessFlags::ALIGNED)?;
         if va & (total as u64 - 1) != 0 {
-            return Err(Exception::DataAbort { va, fsc: fsc::ALIGNMENT, wnr: true, cm: false, external: false });
+            return Err(Abort::alignment(va, true));
         }
+        self.translate(bus, va, size as u64, Op::Write, AccessFlags::ALIGNED)?;
         let Some(r) = self.monitor.reservation.take() else { return Ok(1) };
         if r.va != va || r.size != total {
             return Ok(1);
@@ -206,20 +404,19 @@ impl Cpu {
     pub fn dc_zva(&mut self, bus: &PhysBus, va: u64) -> Result<(), Exception> {
         const BLOCK: u64 = 64;
         let base = va & !(BLOCK - 1);
-        let flags = AccessFlags { cm: false, ..AccessFlags::NORMAL };
-        // Device memory: DC ZVA is an Alignment fault (Arm ARM C6.2.x "DC ZVA").
-        let (pa, device) = self.translate_data(base, 8, true, flags)?;
-        if device {
-            return Err(Exception::DataAbort { va, fsc: fsc::ALIGNMENT, wnr: true, cm: false, external: false });
+        let p = self.translate(bus, base, 8, Op::Write, AccessFlags::NORMAL)?;
+        // Device memory: DC ZVA is an Alignment fault (Arm ARM C6.2 "DC ZVA").
+        if p.device {
+            return Err(Abort::alignment(va, true));
         }
-        if let Some(hit) = bus.ram_at(pa, BLOCK) {
+        if let Some(hit) = bus.ram_at(p.pa, BLOCK) {
             if hit.kind == rme_mmu::RegionKind::Ram {
-                        hit.ram.zero(hit.offset, BLOCK as usize);
+                hit.ram.zero(hit.offset, BLOCK as usize);
                 return Ok(());
             }
         }
         for i in 0..BLOCK / 8 {
-            self.write_mem(bus, base + i * 8, 8, 0, flags)?;
+            self.write_phys(bus, base + i * 8, PhysAccess { pa: p.pa + i * 8, ..p }, 8, 0, AccessFlags::NORMAL)?;
         }
         Ok(())
     }
@@ -229,7 +426,11 @@ impl Cpu {
     pub fn sp_for_access(&self) -> Result<u64, Exception> {
         let sp = self.sp();
         let el = self.el();
-        let sctlr = self.sr(crate::exception::sctlr_reg(regime_el(self, el)));
+        let sctlr = match self.regime_at(el) {
+            Regime::El10 => self.sr(SysReg::SCTLR_EL1),
+            Regime::El20 | Regime::El2 => self.sr(SysReg::SCTLR_EL2),
+            Regime::El3 => self.sr(SysReg::SCTLR_EL3),
+        };
         let check = if el == 0 { sctlr & SCTLR_SA0 != 0 } else { sctlr & SCTLR_SA != 0 };
         if check && sp & 0xf != 0 {
             return Err(Exception::SpAlignment);

@@ -5,6 +5,7 @@
 //! the same images give the same console output and the same instruction
 //! count every time. Between slices the loop
 //!
+//! * broadcasts TLBI IS/OS: the other CPUs' TLBs are invalidated;
 //! * broadcasts SEV: a CPU that executed SEV gets `send_event` delivered to
 //!   every other CPU;
 //! * polls the platform's [`SystemControl`] for a power-off or reboot
@@ -168,6 +169,15 @@ impl Machine {
                     for (j, other) in self.cpus.iter_mut().enumerate() {
                         if j != i {
                             other.send_event();
+                        }
+                    }
+                }
+                // A broadcast TLBI (IS/OS forms, TLBI PAALLOS...) reaches
+                // every other PE before it runs again.
+                if self.cpus[i].take_tlbi_broadcast() {
+                    for (j, other) in self.cpus.iter_mut().enumerate() {
+                        if j != i {
+                            other.tlb.flush();
                         }
                     }
                 }

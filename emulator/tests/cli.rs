@@ -185,7 +185,6 @@ fn bl1_program(name: &str, words: &[u32]) -> PathBuf {
 
 const B_SELF: u32 = 0x1400_0000; // b .
 const WFI: u32 = 0xd503_207f;
-const AT_S1E3R_X0: u32 = 0xd50e_7800;
 
 #[test]
 fn sleeping_for_ever_is_an_emulator_stop() {
@@ -194,19 +193,6 @@ fn sleeping_for_ever_is_an_emulator_stop() {
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let err = stderr(&o);
     summary(err.lines().last().unwrap(), "all CPUs halted in WFI/WFE with no wake-up source");
-}
-
-#[test]
-fn unimplemented_feature_is_an_emulator_stop() {
-    let p = bl1_program("at.bin", &[AT_S1E3R_X0]);
-    let o = rme_emu(&["boot", "--bl1", p.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    let err = stderr(&o);
-    let last = err.lines().last().unwrap();
-    assert!(
-        last.starts_with("rme-emu: not implemented: ") && last.contains("PC 0x0") && last.contains("0xd50e7800"),
-        "{err}"
-    );
 }
 
 #[test]

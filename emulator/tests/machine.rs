@@ -90,25 +90,6 @@ fn wfi_with_no_wake_up_source_is_reported() {
 }
 
 #[test]
-fn unimplemented_feature_names_pc_and_word() {
-    let at_s1e3r_x0 = 0xd50e_7800u32;
-    let mut code = asm(|o| dynasm!(o ; .arch aarch64 ; nop ; nop));
-    code.extend_from_slice(&at_s1e3r_x0.to_le_bytes());
-    let (mut m, _) = machine(1, code);
-    let s = m.run(None);
-    match &s.stop {
-        Stop::Unimplemented { cpu: 0, pc: 8, word, what } => {
-            assert_eq!(*word, at_s1e3r_x0);
-            assert!(what.contains("AT"), "{what}");
-        }
-        other => panic!("unexpected stop {other:?}"),
-    }
-    assert_eq!(s.stop.exit_code(), 1);
-    let text = s.stop.to_string();
-    assert!(text.contains("PC 0x8") && text.contains("0xd50e7800"), "{text}");
-}
-
-#[test]
 fn secondaries_stay_off_at_reset() {
     // Every CPU would print its own mark; only CPU 0 runs.
     let code = asm(|o| {

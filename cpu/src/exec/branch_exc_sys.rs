@@ -355,12 +355,11 @@ pub fn sys(cpu: &mut Cpu, bus: &PhysBus, l: u32, op1: u32, crn: u32, crm: u32, o
             }
             Ok(Flow::Next)
         }
-        // AT: address translation instructions.
-        (0 | 4 | 6, 7, 8 | 9, _) => {
-            if el == 0 {
-                return Err(Exception::Undefined);
-            }
-            Err(Exception::Unimplemented("AT (address translation instructions): the MMU is a later issue"))
+        // AT: address translation instructions (S1E1RP/WP need FEAT_PAN2).
+        (0 | 4 | 6, 7, 8, _) => {
+            let va = cpu.x(rt);
+            cpu.address_translate(bus, op1, op2, va)?;
+            Ok(Flow::Next)
         }
         // TLBI: op1 0 = EL1 forms, 4 = EL2, 6 = EL3 (incl. PAALL/RPA* with RME).
         (0 | 4 | 6, 8, _, _) => {
@@ -372,8 +371,15 @@ pub fn sys(cpu: &mut Cpu, bus: &PhysBus, l: u32, op1: u32, crn: u32, crm: u32, o
             if el < need {
                 return Err(Exception::Undefined);
             }
-            // No translation is cached yet (the MMU is a later issue), so
-            // there is nothing to invalidate.
+            // Every TLBI invalidates the whole TLB: more than the operation
+            // names, which the architecture always permits. The Inner/Outer
+            // Shareable forms (CRm 0b0001, 0b0011, 0b0101) and TLBI RPAOS/
+            // RPALOS/PAALLOS reach the other PEs through the machine.
+            cpu.tlb.flush();
+            if matches!(crm, 1 | 3 | 4 | 5) {
+                cpu.tlbi_broadcast = true;
+            }
+            tracing::trace!(target: "mmu", cpu = cpu.index, op1, crm, op2, "TLBI");
             Ok(Flow::Next)
         }
         _ => Err(Exception::Undefined),

@@ -147,7 +147,7 @@ pub fn ld_st_pair(cpu: &mut Cpu, bus: &PhysBus, opc: u32, v: u32, idx: u32, l: u
         let (a, c) = (cpu.x(rt), cpu.x(rt2));
         // Check both halves before writing either, so a fault on the second
         // leaves memory unchanged.
-        cpu.probe_write(addr2, bytes, AccessFlags::NORMAL)?;
+        cpu.probe_write(bus, addr2, bytes, AccessFlags::NORMAL)?;
         cpu.write_mem(bus, addr, bytes, a, AccessFlags::NORMAL)?;
         cpu.write_mem(bus, addr2, bytes, c, AccessFlags::NORMAL)?;
     } else {
@@ -232,7 +232,7 @@ pub fn ld_st_excl(cpu: &mut Cpu, bus: &PhysBus, size: u32, o2: u32, l: u32, o1: 
             let bytes = if size == 0 { 4u8 } else { 8 };
             let addr = base(cpu, rn)?;
             if addr & (2 * bytes as u64 - 1) != 0 {
-                return Err(Exception::DataAbort { va: addr, fsc: crate::exception::fsc::ALIGNMENT, wnr: false, cm: false, external: false });
+                return Err(crate::exception::Abort::alignment(addr, false));
             }
             let m = |v: u64| if bytes == 4 { v & 0xffff_ffff } else { v };
             let cur0 = cpu.read_mem(bus, addr, bytes, AccessFlags::ALIGNED)?;
@@ -271,7 +271,7 @@ pub fn ld_st_excl(cpu: &mut Cpu, bus: &PhysBus, size: u32, o2: u32, l: u32, o1: 
             let addr = base(cpu, rn)?;
             let mask = if bytes == 8 { u64::MAX } else { (1u64 << (8 * bytes as u32)) - 1 };
             // Permission/alignment are checked as for a write (the access may write).
-            cpu.probe_write(addr, bytes, AccessFlags::ALIGNED)?;
+            cpu.probe_write(bus, addr, bytes, AccessFlags::ALIGNED)?;
             let cur = cpu.read_mem(bus, addr, bytes, AccessFlags::ALIGNED)?;
             if cur == cpu.x(rs) & mask {
                 cpu.write_mem(bus, addr, bytes, cpu.x(rt), AccessFlags::ALIGNED)?;
@@ -304,7 +304,7 @@ pub fn ld_st_atomic(cpu: &mut Cpu, bus: &PhysBus, size: u32, v: u32, a: u32, r: 
         return Err(Exception::Undefined);
     }
     let addr = base(cpu, rn)?;
-    cpu.probe_write(addr, bytes, AccessFlags::ALIGNED)?;
+    cpu.probe_write(bus, addr, bytes, AccessFlags::ALIGNED)?;
     let old = cpu.read_mem(bus, addr, bytes, AccessFlags::ALIGNED)?;
     let operand = cpu.x(rs) & if bits == 64 { u64::MAX } else { (1u64 << bits) - 1 };
     let sx = |x: u64| sign_extend(x, bits) as i64;

@@ -73,7 +73,21 @@ pub fn read(cpu: &mut Cpu, r: SysReg) -> u64 {
     }
 }
 
+/// Registers a cached translation depends on: a write invalidates the TLB.
+fn affects_translation(r: SysReg) -> bool {
+    use SysReg::*;
+    matches!(
+        r,
+        SCTLR_EL1 | SCTLR_EL2 | SCTLR_EL3 | TCR_EL1 | TCR_EL2 | TCR_EL3 | TTBR0_EL1 | TTBR1_EL1 | TTBR0_EL2
+            | TTBR1_EL2 | TTBR0_EL3 | MAIR_EL1 | MAIR_EL2 | MAIR_EL3 | HCR_EL2 | SCR_EL3 | VTCR_EL2 | VTTBR_EL2
+            | VSTCR_EL2 | VSTTBR_EL2 | GPCCR_EL3 | GPTBR_EL3 | CONTEXTIDR_EL1
+    )
+}
+
 pub fn write(cpu: &mut Cpu, r: SysReg, v: u64) {
+    if affects_translation(r) {
+        cpu.tlb.flush();
+    }
     let f = cpu.features;
     let p = &mut cpu.state.pstate;
     match r {
@@ -105,6 +119,12 @@ pub fn write(cpu: &mut Cpu, r: SysReg, v: u64) {
             cpu.set_sr(SysReg::HCR_EL2, v);
         }
         SysReg::CSSELR_EL1 => cpu.set_sr(r, v & 0xf),
+        // GPCCR_EL3: RES0 fields dropped, L0GPTSZ read-only (FEAT_RME).
+        SysReg::GPCCR_EL3 => {
+            let g = cpu.gpc_features().gpccr_write(v);
+            cpu.set_sr(r, g);
+        }
+        SysReg::GPTBR_EL3 => cpu.set_sr(r, rme_mmu::gpc::Gptbr::write(v)),
         _ => cpu.set_sr(r, v),
     }
 }

@@ -1,0 +1,71 @@
+//! AT (address translation) instructions writing PAR_EL1 (Arm ARM C5.5
+//! "A64 system instructions for address translation"; PAR_EL1 in D24.2).
+//!
+//! The walk is the one loads and stores use (`rme_mmu::translation`,
+//! with the GPC on every descriptor read), without the TLB. AT does not
+//! access the output address, so no GPC check of it is made. A fault is
+//! reported in PAR_EL1 (F = 1, FST, PTW, S), except a GPC exception on a
+//! table walk, which is taken like for any other access.
+//!
+//! Simplification: the stage 1 forms (S1E0/S1E1) walk stage 1 table
+//! addresses as physical when stage 2 is enabled (the architecture
+//! translates them through stage 2 first).
+
+use crate::cpu::Cpu;
+use crate::exception::Exception;
+use crate::sysreg::table::SysReg;
+use rme_mmu::translation::{Access, AccessKind, FaultKind, Regime, Shareability};
+use rme_mmu::{Pas, PhysBus};
+
+impl Cpu {
+    /// Executes AT `op1`, CRm = 0b1000, `op2` with the VA in `va`.
+    pub fn address_translate(&mut self, bus: &PhysBus, op1: u32, op2: u32, va: u64) -> Result<(), Exception> {
+        let el = self.el();
+        let write = op2 & 1 == 1;
+        // (regime, unprivileged, with stage 2, minimum EL)
+        let (regime, el0, stage2, need) = match (op1, op2) {
+            (0, 0..=3) => {
+                let r = if el == 2 && self.in_host() { Regime::El20 } else { Regime::El10 };
+                (r, op2 >= 2, false, 1)
+            }
+            (4, 0 | 1) => (self.regime_at(2), false, false, 2),
+            (4, 4..=7) => (Regime::El10, op2 >= 6, true, 2),
+            (6, 0 | 1) => (Regime::El3, false, false, 3),
+            _ => return Err(Exception::Undefined),
+        };
+        if el < need {
+            return Err(Exception::Undefined);
+        }
+        let access = Access {
+            va,
+            kind: if write { AccessKind::Write } else { AccessKind::Read },
+            unprivileged: el0,
+            pan: false,
+            aligned: true,
+        };
+        let par = match self.walk(bus, regime, &access, stage2) {
+            Ok(t) => {
+                let (nse, ns) = t.pas.nse_ns();
+                let sh: u64 = match t.attrs.shareability {
+                    Shareability::NonShareable => 0b00,
+                    Shareability::Outer => 0b10,
+                    Shareability::Inner => 0b11,
+                };
+                (t.attrs.to_mair() as u64) << 56
+                    | (t.pa & 0x000f_ffff_ffff_f000)
+                    | (nse as u64) << 11
+                    | (ns as u64) << 9
+                    | sh << 7
+            }
+            Err(f) if f.kind == FaultKind::GranuleProtectionOnWalk => {
+                let (pa, pas) = f.walk_pa.unwrap_or((0, Pas::Root));
+                tracing::debug!(target: "mmu", pa = format_args!("{pa:#x}"), %pas, "AT: GPC fault on the walk");
+                // Reported in PAR like any other walk fault (FST = GPF on walk).
+                1 | (f.fsc() as u64) << 1 | (f.s1ptw as u64) << 8 | (f.is_stage2() as u64) << 9 | 1 << 11
+            }
+            Err(f) => 1 | (f.fsc() as u64) << 1 | (f.s1ptw as u64) << 8 | (f.is_stage2() as u64) << 9 | 1 << 11,
+        };
+        self.set_sr(SysReg::PAR_EL1, par);
+        Ok(())
+    }
+}
