@@ -94,6 +94,14 @@ pub struct Cpu {
     /// Set by SEV: the machine broadcasts it to the other PEs.
     pub(crate) sev_pending: bool,
     pub(crate) last_exception: Option<crate::exception::ExceptionRecord>,
+    /// The GIC CPU interface, when the platform has one.
+    pub gic: Option<std::sync::Arc<dyn crate::gic_port::GicCpuPort>>,
+    /// (GIC generation, EL, SCR_EL3, HCR_EL2) of the last GIC signal query.
+    pub(crate) gic_seen: (u64, u8, u64, u64),
+    pub(crate) clock_ns_base: u64,
+    pub(crate) clock_retired_base: u64,
+    pub(crate) timer_levels: [bool; 5],
+    pub(crate) next_timer_ns: u64,
 }
 
 impl Cpu {
@@ -114,6 +122,12 @@ impl Cpu {
             rng_state: 0,
             sev_pending: false,
             last_exception: None,
+            gic: None,
+            gic_seen: (u64::MAX, 0, 0, 0),
+            clock_ns_base: 0,
+            clock_retired_base: 0,
+            timer_levels: [false; 5],
+            next_timer_ns: u64::MAX,
         };
         cpu.reset();
         cpu
@@ -150,6 +164,23 @@ impl Cpu {
         self.rng_state = 0x9e37_79b9_7f4a_7c15 ^ (self.index as u64).wrapping_mul(0xd1b5_4a32_d192_ed03);
         self.sev_pending = false;
         self.last_exception = None;
+        self.gic_seen = (u64::MAX, 0, 0, 0);
+        self.next_timer_ns = u64::MAX;
+        // A powered-on PE keeps the machine's time.
+        self.clock_retired_base = self.retired;
+        self.update_timers();
+    }
+
+    /// Attaches a GIC CPU interface and advertises the GIC system register
+    /// interface (ID_AA64PFR0_EL1.GIC = 1).
+    pub fn attach_gic(&mut self, port: std::sync::Arc<dyn crate::gic_port::GicCpuPort>) {
+        self.gic = Some(port);
+        let pfr0 = self.sr(SysReg::ID_AA64PFR0_EL1) & !(0xf << 24);
+        self.set_sr(SysReg::ID_AA64PFR0_EL1, pfr0 | 1 << 24);
+        self.config.id_overrides.retain(|(r, _)| *r != SysReg::ID_AA64PFR0_EL1);
+        self.config.id_overrides.push((SysReg::ID_AA64PFR0_EL1, pfr0 | 1 << 24));
+        self.gic_seen = (u64::MAX, 0, 0, 0);
+        self.update_timers();
     }
 
     /// Instructions retired since creation.

@@ -399,6 +399,10 @@ impl Cpu {
     /// tables of masking by PSTATE.{A,I,F} and target EL). Returns true when
     /// one was taken.
     pub fn check_interrupts(&mut self) -> bool {
+        if self.now_ns() >= self.next_timer_ns {
+            self.update_timers();
+        }
+        self.refresh_gic_lines();
         // Fast path: no physical line raised and no virtual interrupt bit set.
         if !(self.lines.irq || self.lines.fiq || self.lines.serror)
             && self.sr(SysReg::HCR_EL2) & (HCR_VI | HCR_VF | HCR_VSE) == 0
@@ -467,7 +471,14 @@ impl Cpu {
     }
 
     /// Is any interrupt pending that would wake a WFI (masked or not)?
-    pub fn wfi_wakeup_pending(&self) -> bool {
+    pub fn wfi_wakeup_pending(&mut self) -> bool {
+        if self.now_ns() >= self.next_timer_ns {
+            self.update_timers();
+        }
+        self.refresh_gic_lines();
+        if self.gic.as_ref().is_some_and(|g| g.wake_request(self.index as usize)) {
+            return true;
+        }
         let hcr = self.hcr_el2();
         self.lines.irq
             || self.lines.fiq

@@ -78,19 +78,19 @@ pub struct RunExit {
 impl Cpu {
     /// Leaves WFI/WFE when a wake-up condition holds.
     fn try_wake(&mut self) -> bool {
-        match self.wait {
-            WaitState::Running => true,
-            WaitState::Interrupt if self.wfi_wakeup_pending() => {
-                self.wait = WaitState::Running;
-                true
-            }
-            WaitState::Event if self.event_register || self.wfi_wakeup_pending() => {
+        let wake = match self.wait {
+            WaitState::Running => return true,
+            WaitState::Interrupt => self.wfi_wakeup_pending(),
+            WaitState::Event => self.event_register || self.wfi_wakeup_pending(),
+            WaitState::Off => false,
+        };
+        if wake {
+            if self.wait == WaitState::Event {
                 self.event_register = false;
-                self.wait = WaitState::Running;
-                true
             }
-            _ => false,
+            self.wait = WaitState::Running;
         }
+        wake
     }
 
     /// Executes one instruction (or takes one interrupt).

@@ -298,6 +298,29 @@ pub fn msr_imm(cpu: &mut Cpu, op1: u32, crm: u32, op2: u32) -> R {
 /// MRS, MSR (register).
 pub fn move_sys_reg(cpu: &mut Cpu, l: u32, o0: u32, op1: u32, crn: u32, crm: u32, op2: u32, rt: u32) -> R {
     let enc = SysRegEnc::new(2 + o0, op1, crn, crm, op2);
+    if Cpu::is_cpu_if_encoding(enc) {
+        if let Some(port) = cpu.gic.clone() {
+            use crate::gic_port::CpuIfError;
+            let ctx = cpu.cpu_if_context();
+            let cpu_index = cpu.index as usize;
+            let iss = msr_mrs_iss(enc, rt, l == 1);
+            let result = if l == 1 {
+                port.read(cpu_index, enc, ctx).map(|r| r.map(|v| cpu.set_x(rt, v)))
+            } else {
+                port.write(cpu_index, enc, ctx, cpu.x(rt))
+            };
+            match result {
+                None => {}
+                Some(Ok(())) => return Ok(Flow::Next),
+                Some(Err(CpuIfError::TrapEl2)) => return Err(Exception::SysRegTrap { to_el: 2, iss }),
+                Some(Err(CpuIfError::TrapEl3)) => return Err(Exception::SysRegTrap { to_el: 3, iss }),
+                Some(Err(CpuIfError::Undefined)) => return Err(Exception::Undefined),
+                Some(Err(CpuIfError::Virtual)) => {
+                    return Err(Exception::Unimplemented("GICv3 virtual CPU interface (ICV_*) registers"));
+                }
+            }
+        }
+    }
     let target = cpu.sysreg_access(enc, rt, l == 1)?;
     if l == 1 {
         let v = cpu.sysreg_read(target);

@@ -3,11 +3,6 @@
 use super::table::SysReg;
 use crate::cpu::*;
 
-/// Instructions per generic-counter tick. Until the platform's virtual
-/// clock drives the counter, CNTPCT advances once per retired instruction
-/// (DESIGN.md "Time": deterministic, tied to retired instructions).
-pub const INSNS_PER_COUNTER_TICK: u64 = 1;
-
 /// FEAT_RNG: a deterministic xorshift64* stream per CPU, so runs repeat.
 /// (Architecturally any "random" value is allowed; determinism is ours.)
 fn next_random(cpu: &mut Cpu) -> u64 {
@@ -19,12 +14,14 @@ fn next_random(cpu: &mut Cpu) -> u64 {
     x.wrapping_mul(0x2545_f491_4f6c_dd1d)
 }
 
-/// The physical count (CNTPCT_EL0).
-pub fn physical_count(cpu: &Cpu) -> u64 {
-    cpu.retired / INSNS_PER_COUNTER_TICK
+fn physical_count(cpu: &Cpu) -> u64 {
+    cpu.physical_count()
 }
 
 pub fn read(cpu: &mut Cpu, r: SysReg) -> u64 {
+    if let Some((t, reg)) = crate::generic_timer::Timer::of(r) {
+        return cpu.timer_read(t, reg);
+    }
     let p = &cpu.state.pstate;
     match r {
         SysReg::NZCV => p.nzcv(),
@@ -87,6 +84,13 @@ fn affects_translation(r: SysReg) -> bool {
 pub fn write(cpu: &mut Cpu, r: SysReg, v: u64) {
     if affects_translation(r) {
         cpu.tlb.flush();
+    }
+    if let Some((t, reg)) = crate::generic_timer::Timer::of(r) {
+        return cpu.timer_write(t, reg, v);
+    }
+    if r == SysReg::CNTVOFF_EL2 {
+        cpu.set_sr(r, v);
+        return cpu.update_timers();
     }
     let f = cpu.features;
     let p = &mut cpu.state.pstate;

@@ -44,6 +44,10 @@ pub enum Access {
     CntVct,
     /// An `_EL12`/`_EL02` alias: valid at EL2/EL3 when HCR_EL2.E2H == 1.
     Alias12(SysReg),
+    /// CNTP_*_EL0 (false) / CNTV_*_EL0 (true): EL0 per CNTKCTL_EL1.EL0PTEN/EL0VTEN.
+    TimerEl0(bool),
+    /// CNTPS_*_EL1: EL3, and Secure EL1 when SCR_EL3.ST = 1 (else a trap to EL3).
+    CntPs,
 }
 
 /// The trap control a register falls under.
@@ -222,6 +226,24 @@ impl Cpu {
                     }
                 }
             }
+            Access::TimerEl0(virt) => {
+                if el == 0 {
+                    let ctl = if self.in_host() { self.sr(SysReg::CNTHCTL_EL2) } else { self.sr(SysReg::CNTKCTL_EL1) };
+                    let bit = if virt { 1 << 8 } else { 1 << 9 };
+                    if ctl & bit == 0 {
+                        return Err(trap(self.el1_trap_target()));
+                    }
+                }
+            }
+            Access::CntPs => match el {
+                3 => {}
+                1 if self.security_state() == rme_mmu::SecurityState::Secure => {
+                    if self.sr(SysReg::SCR_EL3) & (1 << 11) == 0 {
+                        return Err(trap(3));
+                    }
+                }
+                _ => return Err(Exception::Undefined),
+            },
             Access::Alias12(target) => {
                 if el < 2 || !e2h {
                     return Err(Exception::Undefined);

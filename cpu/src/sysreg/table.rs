@@ -223,12 +223,28 @@ sysreg_table! {
     RNDRRS          = (3, 3, 2, 4, 1), El0Ro, None, 0;
 
     // -- Generic timer: frequency and counters (the timers come with the GIC)
-    CNTFRQ_EL0      = (3, 3, 14, 0, 0), CntFrq, None, 0;
+    CNTFRQ_EL0      = (3, 3, 14, 0, 0), CntFrq, None, 100_000_000;
     CNTPCT_EL0      = (3, 3, 14, 0, 1), CntPct, None, 0;
     CNTVCT_EL0      = (3, 3, 14, 0, 2), CntVct, None, 0;
     CNTKCTL_EL1     = (3, 0, 14, 1, 0), El1Rw, None, 0;
     CNTHCTL_EL2     = (3, 4, 14, 1, 0), El2Rw, None, 0;
     CNTVOFF_EL2     = (3, 4, 14, 0, 3), El2Rw, None, 0;
+    // The generic timers (Arm ARM D11.2); CTL.ISTATUS and TVAL are hooks.
+    CNTP_TVAL_EL0   = (3, 3, 14, 2, 0), TimerEl0(false), None, 0;
+    CNTP_CTL_EL0    = (3, 3, 14, 2, 1), TimerEl0(false), None, 0;
+    CNTP_CVAL_EL0   = (3, 3, 14, 2, 2), TimerEl0(false), None, 0;
+    CNTV_TVAL_EL0   = (3, 3, 14, 3, 0), TimerEl0(true), None, 0;
+    CNTV_CTL_EL0    = (3, 3, 14, 3, 1), TimerEl0(true), None, 0;
+    CNTV_CVAL_EL0   = (3, 3, 14, 3, 2), TimerEl0(true), None, 0;
+    CNTHP_TVAL_EL2  = (3, 4, 14, 2, 0), El2Rw, None, 0;
+    CNTHP_CTL_EL2   = (3, 4, 14, 2, 1), El2Rw, None, 0;
+    CNTHP_CVAL_EL2  = (3, 4, 14, 2, 2), El2Rw, None, 0;
+    CNTHV_TVAL_EL2  = (3, 4, 14, 3, 0), El2Rw, None, 0;
+    CNTHV_CTL_EL2   = (3, 4, 14, 3, 1), El2Rw, None, 0;
+    CNTHV_CVAL_EL2  = (3, 4, 14, 3, 2), El2Rw, None, 0;
+    CNTPS_TVAL_EL1  = (3, 7, 14, 2, 0), CntPs, None, 0;
+    CNTPS_CTL_EL1   = (3, 7, 14, 2, 1), CntPs, None, 0;
+    CNTPS_CVAL_EL1  = (3, 7, 14, 2, 2), CntPs, None, 0;
 
     // -- Debug (register state only: no debug events are generated) ----------
     MDSCR_EL1       = (2, 0, 0, 2, 2), El1Rw, Tda, 0;
@@ -271,6 +287,12 @@ sysreg_table! {
     VBAR_EL12       = (3, 5, 12, 0, 0), Alias12(SysReg::VBAR_EL1), None, 0;
     CONTEXTIDR_EL12 = (3, 5, 13, 0, 1), Alias12(SysReg::CONTEXTIDR_EL1), None, 0;
     CNTKCTL_EL12    = (3, 5, 14, 1, 0), Alias12(SysReg::CNTKCTL_EL1), None, 0;
+    CNTP_TVAL_EL02  = (3, 5, 14, 2, 0), Alias12(SysReg::CNTP_TVAL_EL0), None, 0;
+    CNTP_CTL_EL02   = (3, 5, 14, 2, 1), Alias12(SysReg::CNTP_CTL_EL0), None, 0;
+    CNTP_CVAL_EL02  = (3, 5, 14, 2, 2), Alias12(SysReg::CNTP_CVAL_EL0), None, 0;
+    CNTV_TVAL_EL02  = (3, 5, 14, 3, 0), Alias12(SysReg::CNTV_TVAL_EL0), None, 0;
+    CNTV_CTL_EL02   = (3, 5, 14, 3, 1), Alias12(SysReg::CNTV_CTL_EL0), None, 0;
+    CNTV_CVAL_EL02  = (3, 5, 14, 3, 2), Alias12(SysReg::CNTV_CVAL_EL0), None, 0;
 }
 
 impl SysReg {
@@ -301,6 +323,12 @@ impl SysReg {
             VBAR_EL1 => VBAR_EL2,
             CONTEXTIDR_EL1 => CONTEXTIDR_EL2,
             CNTKCTL_EL1 => CNTHCTL_EL2,
+            CNTP_TVAL_EL0 => CNTHP_TVAL_EL2,
+            CNTP_CTL_EL0 => CNTHP_CTL_EL2,
+            CNTP_CVAL_EL0 => CNTHP_CVAL_EL2,
+            CNTV_TVAL_EL0 => CNTHV_TVAL_EL2,
+            CNTV_CTL_EL0 => CNTHV_CTL_EL2,
+            CNTV_CVAL_EL0 => CNTHV_CVAL_EL2,
             _ => return Option::None,
         })
     }
