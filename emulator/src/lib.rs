@@ -8,9 +8,11 @@
 //!   checking, loading.
 //! * [`stop`]: why a run stopped, the summary line and the exit codes.
 //! * [`cli`]: the command line.
+//! * [`gic_adapter`]: the GICv3 behind the CPUs' GIC port.
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod gic_adapter;
 pub mod images;
 pub mod machine;
 pub mod platform;

@@ -40,7 +40,7 @@ pub const DEFAULT_QUANTUM: u64 = 10_000;
 /// instruction per nanosecond (1 GHz). In a round of the loop time
 /// advances by the most instructions any one CPU retired (the CPUs run in
 /// parallel in guest time).
-pub const NS_PER_INSN: u64 = 1;
+pub const NS_PER_INSN: u64 = rme_cpu::generic_timer::NS_PER_INSN;
 
 /// How to build a [`Machine`].
 #[derive(Clone, Debug)]
@@ -72,10 +72,14 @@ impl Machine {
     /// Builds the platform and the CPUs; every CPU is at its reset state
     /// (EL3, PC = RVBAR_EL3 = 0), CPUs other than 0 powered off.
     pub fn new(config: &MachineConfig, sinks: UartSinks) -> Result<Machine, PlatformError> {
-        let platform = map::build(config.memory, sinks)?;
-        let cpus = (0..config.smp.max(1))
+        let smp = config.smp.max(1);
+        let mpidrs: Vec<u64> = (0..smp).map(|i| CpuConfig::fvp(i).mpidr).collect();
+        let platform = map::build(config.memory, &mpidrs, sinks)?;
+        let port: Arc<dyn rme_cpu::GicCpuPort> = Arc::new(crate::gic_adapter::GicPort(platform.gic.clone()));
+        let cpus = (0..smp)
             .map(|i| {
                 let mut cpu = Cpu::new(CpuConfig::fvp(i));
+                cpu.attach_gic(port.clone());
                 if i != 0 {
                     cpu.power_off();
                 }
@@ -161,6 +165,7 @@ impl Machine {
                 if self.cpus[i].wait == WaitState::Off {
                     continue;
                 }
+                self.cpus[i].set_guest_time(round_start_ns);
                 let exit = self.cpus[i].run(&self.platform.bus, self.quantum.min(remaining));
                 retired += exit.retired;
                 round = round.max(exit.retired);
@@ -191,7 +196,17 @@ impl Machine {
             if let Some(stop) = self.power_request() {
                 break 'run stop;
             }
-            if !self.cpus.iter().any(can_make_progress) {
+            if !self.cpus.iter_mut().any(can_make_progress) {
+                // WFI fast-forward (DESIGN.md "Time"): when every PE waits,
+                // guest time jumps to the next timer event.
+                let next = self.cpus.iter().filter(|c| c.wait != WaitState::Off).filter_map(|c| c.next_timer_event_ns()).min();
+                if let Some(ns) = next.filter(|&ns| ns > self.platform.clock.now_ns()) {
+                    self.platform.clock.advance_to(ns);
+                    for c in &mut self.cpus {
+                        c.set_guest_time(ns);
+                    }
+                    continue 'run;
+                }
                 for c in &self.cpus {
                     tracing::debug!(target: "platform", cpu = c.index, pc = format_args!("{:#x}", c.state.pc),
                         wait = ?c.wait, el = c.el(), "CPU asleep with no wake-up source");
@@ -232,7 +247,7 @@ pub fn world_tour_image(fw: &rme_firmware_stubs::FirmwareImage) -> Image {
 /// Can this CPU retire an instruction or take an interrupt without
 /// something outside the CPUs happening first? (No GIC or timer yet: the
 /// only wake-ups are the event register and the interrupt lines.)
-fn can_make_progress(cpu: &Cpu) -> bool {
+fn can_make_progress(cpu: &mut Cpu) -> bool {
     match cpu.wait {
         WaitState::Running => true,
         WaitState::Interrupt => cpu.wfi_wakeup_pending(),

@@ -16,7 +16,8 @@
 //!  0x0_1c0c_0000           4 KiB     PL011 UART3              MMIO (TRP / RMM console)
 //!  0x0_1c10_0000           4 KiB     power controller         not yet
 //!  0x0_2a43_0000 ...                 timers, TZC-400, CCI     not yet
-//!  0x0_2f00_0000           ...       GICv3 GICD / GICR        not yet
+//!  0x0_2f00_0000           64 KiB    GICv3 distributor        MMIO (rme-gic, GIC-600 IDs)
+//!  0x0_2f10_0000           128 KiB/PE GICv3 redistributors   MMIO (one frame pair per CPU)
 //!  0x0_8000_0000           <= 2 GiB  DRAM bank 0              RAM  (first 2 GiB of --memory)
 //!      0x0_8200_0000                   --dtb load address
 //!      0x0_8400_0000                   --kernel load address
@@ -29,6 +30,7 @@
 //! `platform` target.
 
 use rme_devices::{GuestClock, Pl011, StdoutSink, SystemControl, UartSink, V2mConfig, V2mSysRegs};
+use rme_gic::{Gic, GicConfig};
 use rme_mmu::{MapError, PhysBus};
 use std::sync::Arc;
 
@@ -115,10 +117,16 @@ pub struct FvpPlatform {
     pub clock: Arc<GuestClock>,
     /// PL011 UART0-3.
     pub uarts: [Arc<Pl011>; 4],
+    /// The GICv3 (GIC-600).
+    pub gic: Arc<Gic>,
 }
 
-/// Builds the memory map above with `memory` bytes of DRAM.
-pub fn build(memory: u64, sinks: UartSinks) -> Result<FvpPlatform, PlatformError> {
+pub const GICD_BASE: u64 = rme_gic::FVP_GICD_BASE;
+pub const GICR_BASE: u64 = rme_gic::FVP_GICR_BASE;
+
+/// Builds the memory map above with `memory` bytes of DRAM, for PEs with
+/// the given MPIDR_EL1 values (one GIC redistributor each).
+pub fn build(memory: u64, mpidrs: &[u64], sinks: UartSinks) -> Result<FvpPlatform, PlatformError> {
     let banks = dram_banks(memory)?;
     let mut bus = PhysBus::new();
     bus.add_rom("trusted-rom", TRUSTED_ROM_BASE, TRUSTED_ROM_SIZE)?;
@@ -142,10 +150,14 @@ pub fn build(memory: u64, sinks: UartSinks) -> Result<FvpPlatform, PlatformError
         bus.add_mmio(&format!("uart{i}"), UART_BASES[i], UART_SIZE, uart.clone())?;
     }
 
+    let gic = Gic::new(GicConfig::gic600(mpidrs.iter().map(|m| m & 0xff_00ff_ffff).collect()));
+    bus.add_mmio("gicd", GICD_BASE, rme_gic::GICD_SIZE, gic.distributor())?;
+    bus.add_mmio("gicr", GICR_BASE, gic.redistributors_size(), gic.redistributors())?;
+
     for (i, (base, size)) in banks.into_iter().enumerate() {
         bus.add_ram(&format!("dram{i}"), base, size)?;
     }
-    Ok(FvpPlatform { bus, control, sysregs, clock, uarts })
+    Ok(FvpPlatform { bus, control, sysregs, clock, uarts, gic })
 }
 
 #[cfg(test)]
