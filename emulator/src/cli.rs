@@ -1,14 +1,16 @@
 //! The command line of `rme-emu` (clap derive).
 //!
 //! ```text
-//! rme-emu boot [--bl1 FILE] [--fip FILE] [--kernel FILE] [--dtb FILE]
-//!              [--initrd FILE] [--smp N] [--memory SIZE] [--max-insns N]
+//! rme-emu boot [--demo world-tour|gpf] [--bl1 FILE] [--fip FILE]
+//!              [--kernel FILE] [--dtb FILE] [--initrd FILE] [--smp N]
+//!              [--memory SIZE] [--max-insns N]
 //! ```
 //!
-//! Without image arguments `boot` runs the built-in firmware-stubs world
-//! tour. The exit codes are listed in [`EXIT_CODES_HELP`] and printed by
+//! Without `--bl1` the trusted ROM holds a built-in firmware-stubs demo:
+//! the world tour, or the one `--demo` names. The exit codes are listed in [`EXIT_CODES_HELP`] and printed by
 //! `--help`.
 
+pub use crate::images::Demo;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -38,8 +40,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Boot the FVP Base RevC platform (the built-in world tour when no
-    /// image is given).
+    /// Boot the FVP Base RevC platform (a built-in demo, the world tour by
+    /// default, when no --bl1 is given).
     #[command(after_help = EXIT_CODES_HELP)]
     Boot(BootArgs),
 }
@@ -47,8 +49,14 @@ pub enum Command {
 /// Arguments of `rme-emu boot`.
 #[derive(Debug, Clone, Args)]
 pub struct BootArgs {
+    /// Built-in firmware-stubs demo in the trusted ROM when no --bl1 is
+    /// given: world-tour (the four security states) or gpf (a granule
+    /// protection fault, taken to EL3 then to EL2).
+    #[arg(long, value_enum, value_name = "NAME", default_value_t = Demo::WorldTour)]
+    pub demo: Demo,
+
     /// BL1 image, loaded into the trusted boot ROM at 0x0 (replaces the
-    /// built-in world tour). FVP: bp.secureflashloader.fname.
+    /// built-in demo). FVP: bp.secureflashloader.fname.
     #[arg(long, value_name = "FILE")]
     pub bl1: Option<PathBuf>,
 
@@ -85,7 +93,7 @@ pub struct BootArgs {
 }
 
 impl BootArgs {
-    /// True when no image was given (the built-in world tour boots).
+    /// True when no image was given (only the built-in demo boots).
     pub fn no_images(&self) -> bool {
         self.bl1.is_none() && self.fip.is_none() && self.kernel.is_none() && self.dtb.is_none() && self.initrd.is_none()
     }
@@ -136,12 +144,26 @@ mod tests {
     }
 
     #[test]
+    fn demo_names() {
+        for (name, demo) in [("world-tour", Demo::WorldTour), ("gpf", Demo::Gpf)] {
+            let cli = Cli::try_parse_from(["rme-emu", "boot", "--demo", name]).unwrap();
+            let Command::Boot(b) = cli.command;
+            assert_eq!(b.demo, demo);
+            assert_eq!(demo.name(), name);
+        }
+        let e = Cli::try_parse_from(["rme-emu", "boot", "--demo", "nope"]).unwrap_err();
+        assert_eq!(e.kind(), clap::error::ErrorKind::InvalidValue);
+        assert_eq!(e.exit_code(), 2);
+    }
+
+    #[test]
     fn defaults() {
         let cli = Cli::try_parse_from(["rme-emu", "boot"]).unwrap();
         let Command::Boot(b) = cli.command;
         assert_eq!(b.smp, 1);
         assert_eq!(b.memory, 2 << 30);
         assert!(b.no_images());
+        assert_eq!(b.demo, Demo::WorldTour);
         assert!(Cli::try_parse_from(["rme-emu", "boot", "--smp", "0"]).is_err());
         assert!(Cli::try_parse_from(["rme-emu", "boot", "--bogus"]).is_err());
     }

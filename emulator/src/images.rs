@@ -94,6 +94,44 @@ impl Image {
     }
 }
 
+/// The built-in firmware-stubs images `boot` can put in the trusted ROM
+/// when no `--bl1` is given (`--demo`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Demo {
+    /// Root EL3 -> Secure EL1 -> Realm EL2 -> Non-secure EL2, one line from each.
+    #[default]
+    WorldTour,
+    /// Builds a GPT, enables the GPC, takes a Non-secure access to a Realm
+    /// granule as a GPF at EL3, then as a data abort at EL2, then lets Realm read it.
+    Gpf,
+}
+
+impl Demo {
+    /// The assembled firmware (loaded at its `load_addr`, entered at its `entry`).
+    pub fn firmware(self) -> rme_firmware_stubs::FirmwareImage {
+        match self {
+            Demo::WorldTour => rme_firmware_stubs::world_tour(),
+            Demo::Gpf => rme_firmware_stubs::gpf_demo(),
+        }
+    }
+
+    /// What it prints on UART0 when all goes well, line by line.
+    pub fn expected_lines(self) -> &'static [&'static str] {
+        match self {
+            Demo::WorldTour => rme_firmware_stubs::WORLD_TOUR_LINES,
+            Demo::Gpf => rme_firmware_stubs::GPF_DEMO_LINES,
+        }
+    }
+
+    /// The name `--demo` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Demo::WorldTour => "world-tour",
+            Demo::Gpf => "gpf",
+        }
+    }
+}
+
 /// The images named by `boot`'s options, read from their files, in the
 /// order `--bl1 --fip --dtb --kernel --initrd`.
 pub fn read_boot_images(args: &crate::cli::BootArgs) -> Result<Vec<Image>, ImageError> {

@@ -23,7 +23,7 @@
 //! nothing can release them until the FVP power controller (0x1c10_0000)
 //! is modelled.
 
-use crate::images::{self, Image, ImageError};
+use crate::images::{self, Demo, Image, ImageError};
 use crate::platform::fvp_memory_map::{self as map, FvpPlatform, PlatformError, UartSinks};
 use crate::stop::{RunSummary, Stop};
 use rme_cpu::{Cpu, CpuConfig, StopReason, WaitState};
@@ -131,7 +131,13 @@ impl Machine {
     /// Loads the built-in firmware-stubs world tour into the trusted ROM
     /// and points CPU 0 at its entry (the reset vector, 0x0).
     pub fn load_world_tour(&mut self) -> Result<(), ImageError> {
-        let fw = rme_firmware_stubs::world_tour();
+        self.load_demo(Demo::WorldTour)
+    }
+
+    /// Loads a built-in firmware-stubs demo (`--demo`) into the trusted ROM
+    /// and points CPU 0 at its entry (the reset vector, 0x0).
+    pub fn load_demo(&mut self, demo: Demo) -> Result<(), ImageError> {
+        let fw = demo.firmware();
         self.load_images(&[world_tour_image(&fw)])?;
         self.cpus[0].state.pc = fw.entry;
         Ok(())
@@ -239,7 +245,7 @@ impl Machine {
     }
 }
 
-/// The world tour as an [`Image`].
+/// A built-in firmware-stubs image (the world tour, the GPF demo) as an [`Image`].
 pub fn world_tour_image(fw: &rme_firmware_stubs::FirmwareImage) -> Image {
     Image::builtin(fw.name, fw.load_addr, fw.bytes.clone())
 }

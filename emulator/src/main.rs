@@ -77,9 +77,9 @@ fn boot(args: &BootArgs, interrupt: Arc<AtomicBool>) -> i32 {
         return EXIT_BAD_INPUT;
     }
     if args.bl1.is_none() {
-        // The trusted ROM holds the built-in world tour unless --bl1 replaces it.
-        tracing::info!(target: "platform", "no --bl1: the trusted ROM holds the built-in world tour");
-        if let Err(e) = machine.load_world_tour() {
+        // The trusted ROM holds the built-in demo unless --bl1 replaces it.
+        tracing::info!(target: "platform", demo = args.demo.name(), "no --bl1: the trusted ROM holds a built-in demo");
+        if let Err(e) = machine.load_demo(args.demo) {
             error(e);
             return EXIT_EMULATOR_STOP;
         }

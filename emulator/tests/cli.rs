@@ -116,6 +116,7 @@ fn unknown_option_and_bad_values_exit_2() {
         &["boot", "--memory", "lots"],
         &["boot", "--memory", "1000"],
         &["boot", "--smp", "0"],
+        &["boot", "--demo", "no-such-demo"],
         &["frobnicate"],
     ] {
         let o = rme_emu(args);
@@ -130,6 +131,9 @@ fn help_documents_exit_codes() {
     assert_eq!(o.status.code(), Some(0));
     let out = stdout(&o);
     for s in [
+        "--demo",
+        "world-tour",
+        "gpf",
         "--bl1",
         "--fip",
         "--kernel",

@@ -61,7 +61,7 @@
 use crate::asm::{Asm, a64};
 use crate::image::FirmwareImage;
 use crate::platform::{TRUSTED_ROM_BASE, TRUSTED_SRAM_BASE};
-use crate::sysreg::{ELR_EL3, ESR_EL3, SCR_EL3, SCTLR_EL3, SPSR_EL3, VBAR_EL3};
+use crate::sysreg::{ELR_EL3, ESR_EL3, SCTLR_EL3, VBAR_EL3};
 use crate::uart::{self, Console};
 use crate::vectors::{self, WORLD_EXCEPTION_FID};
 use crate::world::{self, SCTLR_EL2_EL3_RES1, SMC_FID_BASE, World};
@@ -302,26 +302,10 @@ fn emit_el3_sync_lower(a: &mut Asm, con: &Console, l: &Labels) {
     a64!(a.ops ; b =>l.el3_fail);
 }
 
-/// Prints "<State> EL<n>" of the lower EL that trapped to EL3: the state
-/// from SCR_EL3.{NSE,NS}, the EL from SPSR_EL3.M\[3:2\].
+/// Prints "<State> EL<n>" of the lower EL that trapped to EL3 (see
+/// [`world::emit_print_caller`]).
 fn emit_print_caller(a: &mut Asm, con: &Console, l: &Labels) {
-    a64!(a.ops
-        ; mrs x0, SCR_EL3
-        ; lsr x9, x0, 61            // SCR_EL3.NSE (bit 62) to bit 1
-        ; and x9, x9, 2
-        ; and x10, x0, 1            // SCR_EL3.NS
-        ; orr x9, x9, x10
-        ; adr x0, =>l.state_names
-        ; add x0, x0, x9, lsl 4     // STATE_NAME_STRIDE = 16
-        ; bl =>con.puts
-    );
-    con.print(a, " EL");
-    a64!(a.ops
-        ; mrs x0, SPSR_EL3
-        ; ubfx x0, x0, 2, 2         // SPSR_EL3.M[3:2]: the EL the SMC came from
-        ; add x0, x0, b'0' as u32
-        ; bl =>con.putc
-    );
+    world::emit_print_caller(a, con, l.state_names);
 }
 
 /// Every other vector (x23 = its offset), and a sync exception from a

@@ -56,12 +56,25 @@ pub const ESR_EL2: u32 = sysreg(3, 4, 5, 2, 0);
 pub const ELR_EL1: u32 = sysreg(3, 0, 4, 0, 1);
 /// `ELR_EL2`, Exception Link Register (EL2): S3_4_C4_C0_1.
 pub const ELR_EL2: u32 = sysreg(3, 4, 4, 0, 1);
+/// `FAR_EL2`, Fault Address Register (EL2): S3_4_C6_C0_0.
+pub const FAR_EL2: u32 = sysreg(3, 4, 6, 0, 0);
+/// `FAR_EL3`, Fault Address Register (EL3): S3_6_C6_C0_0.
+pub const FAR_EL3: u32 = sysreg(3, 6, 6, 0, 0);
+/// `GPCCR_EL3`, Granule Protection Check Control Register (FEAT_RME):
+/// S3_6_C2_C1_6.
+pub const GPCCR_EL3: u32 = sysreg(3, 6, 2, 1, 6);
+/// `GPTBR_EL3`, Granule Protection Table Base Register (FEAT_RME):
+/// S3_6_C2_C1_4.
+pub const GPTBR_EL3: u32 = sysreg(3, 6, 2, 1, 4);
+/// `MFAR_EL3`, PA Fault Address Register (FEAT_RME): S3_6_C6_C0_5.
+pub const MFAR_EL3: u32 = sysreg(3, 6, 6, 0, 5);
 
 /// `(op0, op1, CRn, CRm, op2)` of a system register.
 pub type Encoding = (u32, u32, u32, u32, u32);
 
 /// Every register above: (Arm ARM name, packed operand, encoding). Tests
-/// and disassembly checks walk this table.
+/// and disassembly checks walk this table; every one is used by at least
+/// one of the stubs (the world tour or the GPF demo).
 pub const ALL: &[(&str, u32, Encoding)] = &[
     ("SCR_EL3", SCR_EL3, (3, 6, 1, 1, 0)),
     ("SCTLR_EL3", SCTLR_EL3, (3, 6, 1, 0, 0)),
@@ -81,6 +94,11 @@ pub const ALL: &[(&str, u32, Encoding)] = &[
     ("ESR_EL2", ESR_EL2, (3, 4, 5, 2, 0)),
     ("ELR_EL1", ELR_EL1, (3, 0, 4, 0, 1)),
     ("ELR_EL2", ELR_EL2, (3, 4, 4, 0, 1)),
+    ("FAR_EL2", FAR_EL2, (3, 4, 6, 0, 0)),
+    ("FAR_EL3", FAR_EL3, (3, 6, 6, 0, 0)),
+    ("GPCCR_EL3", GPCCR_EL3, (3, 6, 2, 1, 6)),
+    ("GPTBR_EL3", GPTBR_EL3, (3, 6, 2, 1, 4)),
+    ("MFAR_EL3", MFAR_EL3, (3, 6, 6, 0, 5)),
 ];
 
 #[cfg(test)]
@@ -143,6 +161,11 @@ mod tests {
             ("esr_el2", ESR_EL2, 0xd53c_5200, 0xd51c_5200),
             ("elr_el1", ELR_EL1, 0xd538_4020, 0xd518_4020),
             ("elr_el2", ELR_EL2, 0xd53c_4020, 0xd51c_4020),
+            ("far_el2", FAR_EL2, 0xd53c_6000, 0xd51c_6000),
+            ("far_el3", FAR_EL3, 0xd53e_6000, 0xd51e_6000),
+            ("gpccr_el3", GPCCR_EL3, 0xd53e_21c0, 0xd51e_21c0),
+            ("gptbr_el3", GPTBR_EL3, 0xd53e_2180, 0xd51e_2180),
+            ("mfar_el3", MFAR_EL3, 0xd53e_60a0, 0xd51e_60a0),
         ];
         assert_eq!(golden.len(), ALL.len());
         for &(name, reg, mrs_word, msr_word) in golden {

@@ -188,6 +188,14 @@ pub fn emit_state_names(a: &mut Asm, l: DynamicLabel) {
 /// VBAR_EL1/VBAR_EL2, SP_EL1/SP_EL2, SCR_EL3, SPSR_EL3, ELR_EL3, then
 /// `ERET`. Clobbers x0.
 pub fn emit_enter(a: &mut Asm, world: World, entry: DynamicLabel, stack_top: u64, vbar: DynamicLabel) {
+    emit_enter_with_scr(a, world, world.scr_el3(), entry, stack_top, vbar)
+}
+
+/// [`emit_enter`] with an explicit `SCR_EL3` value (the world's
+/// [`World::scr_el3`] plus extra controls such as `SCR_EL3.GPF`). `scr`
+/// must select the world's security state. Clobbers x0.
+pub fn emit_enter_with_scr(a: &mut Asm, world: World, scr: u64, entry: DynamicLabel, stack_top: u64, vbar: DynamicLabel) {
+    assert_eq!(scr & (SCR_NSE | SCR_NS), world.scr_el3() & (SCR_NSE | SCR_NS), "{world:?}: SCR_EL3 {scr:#x}");
     if world.el() == 1 {
         a.mov_imm(0, SCTLR_EL1_RES1);
         a64!(a.ops ; msr SCTLR_EL1, x0 ; adr x0, =>vbar ; msr VBAR_EL1, x0);
@@ -201,7 +209,7 @@ pub fn emit_enter(a: &mut Asm, world: World, entry: DynamicLabel, stack_top: u64
         a.mov_imm(0, stack_top);
         a64!(a.ops ; msr SP_EL2, x0);
     }
-    a.mov_imm(0, world.scr_el3());
+    a.mov_imm(0, scr);
     a64!(a.ops ; msr SCR_EL3, x0);
     a.mov_imm(0, world.spsr_el3());
     a64!(a.ops
@@ -210,6 +218,31 @@ pub fn emit_enter(a: &mut Asm, world: World, entry: DynamicLabel, stack_top: u64
         ; msr ELR_EL3, x0
         ; isb
         ; eret
+    );
+}
+
+/// Emits EL3 code printing "`<State> EL<n>`" of the lower EL that trapped
+/// to EL3: the state from `SCR_EL3.{NSE,NS}` (looked up in the table at
+/// `state_names`, see [`emit_state_names`]), the EL from
+/// `SPSR_EL3.M[3:2]`. Clobbers as the console routines (x0, x1, x9-x12,
+/// x30).
+pub fn emit_print_caller(a: &mut Asm, con: &Console, state_names: DynamicLabel) {
+    a64!(a.ops
+        ; mrs x0, SCR_EL3
+        ; lsr x9, x0, 61            // SCR_EL3.NSE (bit 62) to bit 1
+        ; and x9, x9, 2
+        ; and x10, x0, 1            // SCR_EL3.NS
+        ; orr x9, x9, x10
+        ; adr x0, =>state_names
+        ; add x0, x0, x9, lsl 4     // STATE_NAME_STRIDE = 16
+        ; bl =>con.puts
+    );
+    con.print(a, " EL");
+    a64!(a.ops
+        ; mrs x0, SPSR_EL3
+        ; ubfx x0, x0, 2, 2         // SPSR_EL3.M[3:2]: the EL the exception came from
+        ; add x0, x0, b'0' as u32
+        ; bl =>con.putc
     );
 }
 
