@@ -13,6 +13,7 @@
 
 use crate::cpu::Cpu;
 use crate::exception::Exception;
+use crate::memory::Op;
 use crate::sysreg::table::SysReg;
 use rme_mmu::translation::{Access, AccessKind, FaultKind, Regime, Shareability};
 use rme_mmu::{Pas, PhysBus};
@@ -60,7 +61,13 @@ impl Cpu {
             Err(f) if f.kind == FaultKind::GranuleProtectionOnWalk => {
                 let (pa, pas) = f.walk_pa.unwrap_or((0, Pas::Root));
                 tracing::debug!(target: "mmu", pa = format_args!("{pa:#x}"), %pas, "AT: GPC fault on the walk");
-                // Reported in PAR like any other walk fault (FST = GPF on walk).
+                // `ReportAsGPCException`: a GPT fault, or a GPF below EL3
+                // with SCR_EL3.GPF = 1, is taken as a GPC exception;
+                // otherwise it is reported in PAR (FST = GPF on walk).
+                let op = if write { Op::Write } else { Op::Read };
+                if let e @ Exception::Gpc(_) = self.translation_exception(f, op, false) {
+                    return Err(e);
+                }
                 1 | (f.fsc() as u64) << 1 | (f.s1ptw as u64) << 8 | (f.is_stage2() as u64) << 9 | 1 << 11
             }
             Err(f) => 1 | (f.fsc() as u64) << 1 | (f.s1ptw as u64) << 8 | (f.is_stage2() as u64) << 9 | 1 << 11,

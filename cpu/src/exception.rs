@@ -100,6 +100,8 @@ pub struct GpcException {
     pub fetch: bool,
     pub wnr: bool,
     pub s1ptw: bool,
+    /// The fault was on a stage 2 translation table walk (ISS.S2PTW).
+    pub s2ptw: bool,
     /// The FSC an Instruction/Data Abort would report for a GPF.
     pub xfsc: u8,
 }
@@ -242,7 +244,8 @@ impl Cpu {
                 (t, ec, iss, Some(a.va))
             }
             Exception::Gpc(g) => {
-                let iss = (g.fetch as u32) << 20
+                let iss = (g.s2ptw as u32) << 21
+                    | (g.fetch as u32) << 20
                     | (g.gpcsc as u32) << 14
                     | (g.s1ptw as u32) << 7
                     | ((!g.fetch && g.wnr) as u32) << 6

@@ -220,22 +220,46 @@ impl Cpu {
     /// The exception for a GPC fault on `pa` (Arm ARM D9: GPT faults always
     /// go to EL3 as EC 0x1E; a GPF too when SCR_EL3.GPF = 1 below EL3, else
     /// it is an Instruction/Data Abort with FSC 0x28, or 0b1001LL on a walk).
-    fn gpc_exception(&self, va: u64, pa: u64, pas: Pas, f: GpcFault, op: Op, walk_level: Option<i8>, s1ptw: bool, cm: bool) -> Exception {
+    ///
+    /// `stage2` is `Some(HPFAR_EL2)` for a fault on a stage 2 table walk:
+    /// that is a second-stage fault (the FaultRecord of `AArch64.S2Walk`),
+    /// so its abort goes to EL2 (`IsSecondStage` in `AArch64.Abort`) and a
+    /// GPC exception reports ISS.S2PTW.
+    #[allow(clippy::too_many_arguments)]
+    fn gpc_exception(
+        &self,
+        va: u64,
+        pa: u64,
+        pas: Pas,
+        f: GpcFault,
+        op: Op,
+        walk_level: Option<i8>,
+        s1ptw: bool,
+        cm: bool,
+        stage2: Option<u64>,
+    ) -> Exception {
         let fetch = op == Op::Fetch;
         let wnr = matches!(op, Op::Write | Op::ReadWrite) && walk_level.is_none();
         let xfsc = walk_level.map(gpc::fault::fsc_gpf_on_walk).unwrap_or(gpc::fault::FSC_GPF);
         tracing::debug!(target: "gpc", cpu = self.index, va = format_args!("{va:#x}"), pa = format_args!("{pa:#x}"), %pas, %f, "granule protection check failed");
         if f.is_gpt_fault() || (self.el() < 3 && self.sr(SysReg::SCR_EL3) & SCR_GPF != 0) {
-            return Exception::Gpc(GpcException { va, pa, pas, gpcsc: f.gpcsc(), fetch, wnr, s1ptw, xfsc });
+            let s2ptw = stage2.is_some();
+            return Exception::Gpc(GpcException { va, pa, pas, gpcsc: f.gpcsc(), fetch, wnr, s1ptw, s2ptw, xfsc });
         }
-        Exception::Abort(Abort { va, fetch, fsc: xfsc, wnr, cm, s1ptw, route: AbortRoute::Gpf })
+        let route = match stage2 {
+            Some(hpfar) => AbortRoute::Stage2 { hpfar },
+            None => AbortRoute::Gpf,
+        };
+        Exception::Abort(Abort { va, fetch, fsc: xfsc, wnr, cm, s1ptw, route })
     }
 
-    fn translation_exception(&self, f: TranslationFault, op: Op, cm: bool) -> Exception {
+    pub(crate) fn translation_exception(&self, f: TranslationFault, op: Op, cm: bool) -> Exception {
         if f.kind == FaultKind::GranuleProtectionOnWalk {
             let (pa, pas) = f.walk_pa.unwrap_or((0, Pas::Root));
             let g = decode_gpc(f.gpc_code.unwrap_or(0));
-            return self.gpc_exception(f.va, pa, pas, g, op, Some(f.level), f.s1ptw, cm);
+            let secure_el2 = self.security_state_at(1) == SecurityState::Secure;
+            let stage2 = f.is_stage2().then(|| f.hpfar(secure_el2).unwrap_or(0));
+            return self.gpc_exception(f.va, pa, pas, g, op, Some(f.level), f.s1ptw, cm, stage2);
         }
         let secure_el2 = self.security_state_at(1) == SecurityState::Secure;
         let route = if f.is_stage2() {
@@ -273,7 +297,7 @@ impl Cpu {
         let t = self.walk(bus, regime, &access, true).map_err(|f| self.translation_exception(f, op, flags.cm))?;
         let gpccr = self.gpccr();
         gpc::gpc_check(bus, &gpccr, Gptbr::decode(self.sr(SysReg::GPTBR_EL3)), self.features.pa_bits, t.pa, t.pas, op.gpc(state))
-            .map_err(|f| self.gpc_exception(va, t.pa, t.pas, f, op, None, false, flags.cm))?;
+            .map_err(|f| self.gpc_exception(va, t.pa, t.pas, f, op, None, false, flags.cm, None))?;
         let device = t.attrs.is_device();
         self.tlb.insert(va, ctx, t.pa, t.pas, t.perms, device);
         Ok(PhysAccess { pa: t.pa, pas: t.pas, device })
