@@ -11,6 +11,7 @@
 //! nothing is.
 
 use parking_lot::Mutex;
+use rme_mmu::Pas;
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -40,6 +41,14 @@ pub(crate) enum BadAccess {
     WriteOnly,
     /// A write to a read-only register.
     ReadOnly,
+    /// A Non-secure (or Realm) access to a register only Secure (and
+    /// Root) accesses reach: RAZ/WI.
+    SecureOnly,
+    /// An access to a Root-only register from another PAS: RAZ/WI.
+    RootOnly,
+    /// An access an access-control register of the device does not permit
+    /// (e.g. a timer frame's CNTACR): RAZ/WI.
+    NotPermitted,
 }
 
 impl BadAccess {
@@ -49,7 +58,47 @@ impl BadAccess {
             BadAccess::SizeOrAlignment => "not a 1/2/4-byte access at a word-aligned offset",
             BadAccess::WriteOnly => "read of a write-only register",
             BadAccess::ReadOnly => "write to a read-only register",
+            BadAccess::SecureOnly => "Non-secure access to a Secure-only register (RAZ/WI)",
+            BadAccess::RootOnly => "access to a Root-only register from another PAS (RAZ/WI)",
+            BadAccess::NotPermitted => "access not permitted by the device's access control (RAZ/WI)",
         }
+    }
+}
+
+/// Whether an access is Secure as a legacy (TrustZone-only) completer sees
+/// it: the Secure and Root PAS drive the bus NS signal low (with FEAT_RME,
+/// Root accesses reach Secure-only registers; Realm accesses are
+/// Non-secure to such a device).
+pub(crate) fn is_secure(pas: Pas) -> bool {
+    matches!(pas, Pas::Secure | Pas::Root)
+}
+
+/// The CoreSight/PrimeCell identification block at 0xfd0..=0xffc:
+/// PIDR4-7 (0xfd0..), PIDR0-3 (0xfe0..), CIDR0-3 (0xff0..).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct IdRegs {
+    /// PIDR0..PIDR7, in register-number order.
+    pub pidr: [u8; 8],
+    pub cidr: [u8; 4],
+}
+
+/// CIDR0-3 of a PrimeCell / CoreSight component of class 0xF (0xB105F00D).
+pub(crate) const CIDR_PRIMECELL: [u8; 4] = [0x0d, 0xf0, 0x05, 0xb1];
+
+impl IdRegs {
+    /// The first and last offset of the block.
+    pub(crate) const FIRST: u64 = 0xfd0;
+    pub(crate) const LAST: u64 = 0xffc;
+
+    /// The register at `reg` (a word offset in 0xfd0..=0xffc), else `None`.
+    pub(crate) fn read(&self, reg: u64) -> Option<u32> {
+        let v = match reg {
+            0xfd0..=0xfdc => self.pidr[4 + ((reg - 0xfd0) / 4) as usize],
+            0xfe0..=0xfec => self.pidr[((reg - 0xfe0) / 4) as usize],
+            0xff0..=0xffc => self.cidr[((reg - 0xff0) / 4) as usize],
+            _ => return None,
+        };
+        Some(u32::from(v))
     }
 }
 
@@ -92,6 +141,20 @@ mod tests {
         assert_eq!(narrow(0x1234_5678, 1), 0x78);
         assert_eq!(narrow(0x1234_5678, 2), 0x5678);
         assert_eq!(narrow(0x1234_5678, 4), 0x1234_5678);
+    }
+
+    #[test]
+    fn id_block_layout() {
+        let ids = IdRegs { pidr: [0, 1, 2, 3, 4, 5, 6, 7], cidr: CIDR_PRIMECELL };
+        assert_eq!(ids.read(0xfe0), Some(0));
+        assert_eq!(ids.read(0xfec), Some(3));
+        assert_eq!(ids.read(0xfd0), Some(4));
+        assert_eq!(ids.read(0xfdc), Some(7));
+        assert_eq!(ids.read(0xff0), Some(0x0d));
+        assert_eq!(ids.read(0xffc), Some(0xb1));
+        assert_eq!(ids.read(0xfcc), None);
+        assert!(is_secure(Pas::Root) && is_secure(Pas::Secure));
+        assert!(!is_secure(Pas::Realm) && !is_secure(Pas::NonSecure));
     }
 
     #[test]

@@ -10,17 +10,41 @@
 //!   0x1c01_0000: SYS_ID, SYS_CFGCTRL power-off/reboot.
 //! * [`system_control`]: the power-off/reboot requests the machine polls.
 //! * [`guest_clock`]: guest time as devices read it (deterministic).
+//! * [`fvp_power_controller`]: the FVP Base power controller (0x1c10_0000):
+//!   per-PE power state, PSYSR, CPU on/off requests the machine polls.
+//! * [`cci550`]: CoreLink CCI-550 programmers' model (0x2a00_0000).
+//! * [`tzc400`]: CoreLink TZC-400 (0x2a4a_0000); regions stored, not enforced.
+//! * [`generic_timer_frames`]: memory-mapped Generic Timer: CNTControlBase,
+//!   CNTReadBase, CNTCTLBase, `CNTBase<n>` (0x2a43_0000, 0x2a80_0000..).
+//! * [`sp805`]: SP805 watchdogs (0x2a49_0000 Trusted, 0x1c0f_0000 V2M).
+//! * [`smmuv3`]: the SMMUv3 registers TF-A touches (0x2b40_0000); no
+//!   translation.
+//! * [`cfi_flash`]: CFI NOR flash0 (0x0800_0000) holding the FIP.
 #![forbid(unsafe_code)]
 
 mod access;
+pub mod cci550;
+pub mod cfi_flash;
+pub mod fvp_power_controller;
+pub mod generic_timer_frames;
 pub mod guest_clock;
 pub mod pl011;
+pub mod smmuv3;
+pub mod sp805;
 pub mod system_control;
+pub mod tzc400;
 pub mod v2m_sysregs;
 
+pub use cci550::Cci550;
+pub use cfi_flash::CfiFlash;
+pub use fvp_power_controller::{FvpPowerController, PowerEvent, PowerEventKind, WakeReason, WfiAction};
+pub use generic_timer_frames::{FrameTimer, GenericTimer, GenericTimerFrame};
 pub use guest_clock::GuestClock;
 pub use pl011::{BufferSink, FileSink, NullSink, Pl011, Pl011State, StdoutSink, UartSink};
+pub use smmuv3::SmmuV3;
+pub use sp805::Sp805;
 pub use system_control::{PowerRequest, SystemControl};
+pub use tzc400::Tzc400;
 pub use v2m_sysregs::{SysId, V2mConfig, V2mSysRegs, V2mSysRegsState};
 
 /// The V2M motherboard's system-level pieces in one place: the system
