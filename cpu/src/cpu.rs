@@ -102,6 +102,8 @@ pub struct Cpu {
     pub(crate) clock_retired_base: u64,
     pub(crate) timer_levels: [bool; 5],
     pub(crate) next_timer_ns: u64,
+    /// Retired count at the last PMCCNTR_EL0 update.
+    pub(crate) pmu_synced_retired: u64,
 }
 
 impl Cpu {
@@ -128,6 +130,7 @@ impl Cpu {
             clock_retired_base: 0,
             timer_levels: [false; 5],
             next_timer_ns: u64::MAX,
+            pmu_synced_retired: 0,
         };
         cpu.reset();
         cpu

@@ -333,7 +333,7 @@ impl Cpu {
             far,
             elr: preferred_return,
         });
-        tracing::trace!(target: "cpu", cpu = self.index, ?kind, from_el, target, esr = ?esr, "exception taken");
+        tracing::trace!(target: "cpu", cpu = self.index, ?kind, from_el, target, esr = ?esr.map(|e| format!("{e:#x}")), elr = format_args!("{preferred_return:#x}"), "exception taken");
     }
 
     /// `AArch64.ExceptionReturn` (ERET): restores PSTATE from SPSR_ELx and

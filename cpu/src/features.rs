@@ -10,7 +10,8 @@
 //! FEAT_SB, FEAT_DPB, FEAT_RNG, FEAT_HCX, FEAT_TLBIOS, FEAT_PAuth with an
 //! IMPLEMENTATION DEFINED algorithm, 16-bit ASID/VMID.
 //! Not advertised yet: FP/AdvSIMD (ID_AA64PFR0_EL1.FP/AdvSIMD = 0xF), SVE,
-//! the GIC system register interface, PMU, RAS, MTE, BTI.
+//! MTE, BTI, PMU event counters (PMCR_EL0.N = 0). The GIC system
+//! register interface is advertised when a GIC is attached.
 
 use crate::sysreg::table::SysReg;
 use crate::sysreg::SysRegFile;
@@ -23,9 +24,9 @@ const fn field(v: u64, lsb: u32) -> u64 {
 }
 
 /// ID_AA64PFR0_EL1: EL0-EL3 AArch64 only, FP/AdvSIMD not implemented,
-/// SEL2, DIT, RME.
+/// RAS (no error records), SEL2, DIT, RME, CSV2 = 2 (SCXTNUM_ELx).
 pub const ID_AA64PFR0: u64 = field(1, 0) | field(1, 4) | field(1, 8) | field(1, 12)
-    | field(0xf, 16) | field(0xf, 20) | field(1, 36) | field(1, 48) | field(1, 52);
+    | field(0xf, 16) | field(0xf, 20) | field(1, 28) | field(1, 36) | field(1, 48) | field(1, 52) | field(2, 56);
 /// ID_AA64PFR1_EL1: SSBS (MSR SSBS and PSTATE.SSBS).
 pub const ID_AA64PFR1: u64 = field(1, 4);
 /// ID_AA64ISAR0_EL1: CRC32, Atomic = LSE, TS = FlagM2, TLB = TLBIOS, RNDR.
@@ -39,9 +40,9 @@ pub const ID_AA64MMFR0: u64 = field(5, 0) | field(2, 4) | field(1, 12) | field(1
 pub const ID_AA64MMFR1: u64 = field(2, 4) | field(1, 8) | field(1, 12) | field(1, 16) | field(1, 20) | field(1, 28) | field(1, 40);
 /// ID_AA64MMFR2_EL1: UAO, E0PD.
 pub const ID_AA64MMFR2: u64 = field(1, 4) | field(1, 60);
-/// ID_AA64DFR0_EL1: DebugVer = Armv8.0, 6 breakpoints, 4 watchpoints (their
-/// registers only), no PMU.
-pub const ID_AA64DFR0: u64 = field(6, 0) | field(1, 12) | field(1, 20);
+/// ID_AA64DFR0_EL1: DebugVer = Armv8.0, PMUVer = PMUv3 (cycle counter
+/// only), 6 breakpoints, 4 watchpoints (their registers only).
+pub const ID_AA64DFR0: u64 = field(6, 0) | field(1, 8) | field(1, 12) | field(1, 20);
 
 /// The default values of the ID registers.
 pub fn default_id_values() -> [(SysReg, u64); 8] {

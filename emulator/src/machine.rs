@@ -52,11 +52,15 @@ pub struct MachineConfig {
     pub memory: u64,
     /// Round-robin quantum in retired instructions.
     pub quantum: u64,
+    /// Every CPU leaves reset running, as on FVP (real firmware parks the
+    /// secondaries through the power controller). When false only CPU 0
+    /// runs (the built-in demos are single-CPU programs).
+    pub start_secondaries: bool,
 }
 
 impl Default for MachineConfig {
     fn default() -> Self {
-        MachineConfig { smp: 1, memory: map::MEMORY_DEFAULT, quantum: DEFAULT_QUANTUM }
+        MachineConfig { smp: 1, memory: map::MEMORY_DEFAULT, quantum: DEFAULT_QUANTUM, start_secondaries: false }
     }
 }
 
@@ -80,7 +84,7 @@ impl Machine {
             .map(|i| {
                 let mut cpu = Cpu::new(CpuConfig::fvp(i));
                 cpu.attach_gic(port.clone());
-                if i != 0 {
+                if i != 0 && !config.start_secondaries {
                     cpu.power_off();
                 }
                 cpu
@@ -190,6 +194,23 @@ impl Machine {
                         if j != i {
                             other.tlb.flush();
                         }
+                    }
+                }
+                // FVP power controller: a WFI after PPOFFR/PCOFFR powers the
+                // PE down; PPONR (or a GIC wake-up) powers a PE on at RVBAR.
+                if exit.reason == StopReason::Waiting(WaitState::Interrupt) {
+                    let mpidr = self.cpus[i].sr(rme_cpu::SysReg::MPIDR_EL1);
+                    if self.platform.power.wfi(mpidr) == rme_devices::WfiAction::PowerDown {
+                        tracing::debug!(target: "platform", cpu = i, "powered down (FVP power controller)");
+                        self.cpus[i].power_off();
+                    }
+                }
+                for ev in self.platform.power.take_requests() {
+                    let target = self.cpus.iter_mut().find(|c| c.sr(rme_cpu::SysReg::MPIDR_EL1) & 0xff_ffff == ev.mpidr as u64 & 0xff_ffff);
+                    if let Some(c) = target {
+                        tracing::debug!(target: "platform", cpu = c.index, "powered on (FVP power controller)");
+                        c.power_on();
+                        c.set_guest_time(round_start_ns);
                     }
                 }
                 match exit.reason {

@@ -60,7 +60,8 @@ fn boot(args: &BootArgs, interrupt: Arc<AtomicBool>) -> i32 {
             return EXIT_BAD_INPUT;
         }
     };
-    let config = MachineConfig { smp: args.smp, memory: args.memory, ..MachineConfig::default() };
+    // Real firmware (--bl1) expects every PE out of reset, as FVP does.
+    let config = MachineConfig { smp: args.smp, memory: args.memory, start_secondaries: args.bl1.is_some(), ..MachineConfig::default() };
     let mut machine = match Machine::new(&config, UartSinks::stdout()) {
         Ok(m) => m,
         Err(e @ PlatformError::MemorySize { .. }) => {

@@ -22,6 +22,9 @@ pub fn read(cpu: &mut Cpu, r: SysReg) -> u64 {
     if let Some((t, reg)) = crate::generic_timer::Timer::of(r) {
         return cpu.timer_read(t, reg);
     }
+    if let Some(v) = pmu::read(cpu, r) {
+        return v;
+    }
     let p = &cpu.state.pstate;
     match r {
         SysReg::NZCV => p.nzcv(),
@@ -60,6 +63,16 @@ pub fn read(cpu: &mut Cpu, r: SysReg) -> u64 {
             next_random(cpu)
         }
         SysReg::CNTPCT_EL0 => physical_count(cpu),
+        // ICH_ELRSR_EL2: bit n set when ICH_LR<n>_EL2.State (bits [63:62]) is
+        // Invalid and it holds no EOI maintenance request (HW = 0, EOI bit 41 = 0).
+        SysReg::ICH_ELRSR_EL2 => {
+            let lrs = [SysReg::ICH_LR0_EL2, SysReg::ICH_LR1_EL2, SysReg::ICH_LR2_EL2, SysReg::ICH_LR3_EL2];
+            lrs.iter().enumerate().fold(0, |acc, (i, &lr)| {
+                let v = cpu.sr(lr);
+                let empty = v >> 62 == 0 && (v >> 61 & 1 == 1 || v >> 41 & 1 == 0);
+                acc | (empty as u64) << i
+            })
+        }
         SysReg::CNTVCT_EL0 => {
             // CNTVOFF_EL2 applies except in the EL2 host regime and at EL2/EL3
             // with E2H (Arm ARM D11.2.4); simplified to "except EL2 host".
@@ -87,6 +100,9 @@ pub fn write(cpu: &mut Cpu, r: SysReg, v: u64) {
     }
     if let Some((t, reg)) = crate::generic_timer::Timer::of(r) {
         return cpu.timer_write(t, reg, v);
+    }
+    if pmu::write(cpu, r, v) {
+        return;
     }
     if r == SysReg::CNTVOFF_EL2 {
         cpu.set_sr(r, v);
@@ -130,5 +146,96 @@ pub fn write(cpu: &mut Cpu, r: SysReg, v: u64) {
         }
         SysReg::GPTBR_EL3 => cpu.set_sr(r, rme_mmu::gpc::Gptbr::write(v)),
         _ => cpu.set_sr(r, v),
+    }
+}
+
+/// PMUv3 cycle counter (PMCCNTR_EL0): counts one per retired instruction
+/// while PMCR_EL0.E and PMCNTENSET_EL0.C (bit 31) are set. The PMU has no
+/// event counters (PMCR_EL0.N = 0).
+pub(crate) mod pmu {
+    use crate::cpu::Cpu;
+    use crate::sysreg::table::SysReg;
+
+    fn counting(cpu: &Cpu) -> bool {
+        cpu.sr(SysReg::PMCR_EL0) & 1 != 0 && cpu.sr(SysReg::PMCNTENSET_EL0) & (1 << 31) != 0
+    }
+
+    /// Folds the instructions retired since the last sync into PMCCNTR.
+    fn sync(cpu: &mut Cpu) {
+        if counting(cpu) {
+            let delta = cpu.retired - cpu.pmu_synced_retired;
+            let v = cpu.sr(SysReg::PMCCNTR_EL0).wrapping_add(delta);
+            cpu.set_sr(SysReg::PMCCNTR_EL0, v);
+        }
+        cpu.pmu_synced_retired = cpu.retired;
+    }
+
+    pub fn read(cpu: &mut Cpu, r: SysReg) -> Option<u64> {
+        Some(match r {
+            SysReg::PMCCNTR_EL0 => {
+                sync(cpu);
+                cpu.sr(r)
+            }
+            SysReg::PMCNTENCLR_EL0 => cpu.sr(SysReg::PMCNTENSET_EL0),
+            SysReg::PMOVSCLR_EL0 => cpu.sr(SysReg::PMOVSSET_EL0),
+            SysReg::PMINTENCLR_EL1 => cpu.sr(SysReg::PMINTENSET_EL1),
+            SysReg::PMSWINC_EL0 => 0,
+            // PMSELR_EL0.SEL = 31 selects PMCCFILTR_EL0; with N = 0 any
+            // other selection reads as zero.
+            SysReg::PMXEVTYPER_EL0 if cpu.sr(SysReg::PMSELR_EL0) & 0x1f == 31 => cpu.sr(SysReg::PMCCFILTR_EL0),
+            SysReg::PMXEVTYPER_EL0 | SysReg::PMXEVCNTR_EL0 => 0,
+            _ => return None,
+        })
+    }
+
+    pub fn write(cpu: &mut Cpu, r: SysReg, v: u64) -> bool {
+        const C: u64 = 1 << 31;
+        match r {
+            SysReg::PMCR_EL0 => {
+                sync(cpu);
+                if v & 4 != 0 {
+                    cpu.set_sr(SysReg::PMCCNTR_EL0, 0); // PMCR_EL0.C: reset the cycle counter
+                }
+                // E, P, C, D, X, DP, LC, LP are writable; N (0) and IMP are not.
+                let keep = cpu.sr(r) & !0xff;
+                cpu.set_sr(r, keep | (v & 0xe9));
+            }
+            SysReg::PMCNTENSET_EL0 => {
+                sync(cpu);
+                let n = cpu.sr(r) | (v & C);
+                cpu.set_sr(r, n);
+            }
+            SysReg::PMCNTENCLR_EL0 => {
+                sync(cpu);
+                let n = cpu.sr(SysReg::PMCNTENSET_EL0) & !(v & C);
+                cpu.set_sr(SysReg::PMCNTENSET_EL0, n);
+            }
+            SysReg::PMOVSSET_EL0 => {
+                let n = cpu.sr(r) | (v & C);
+                cpu.set_sr(r, n);
+            }
+            SysReg::PMOVSCLR_EL0 => {
+                let n = cpu.sr(SysReg::PMOVSSET_EL0) & !(v & C);
+                cpu.set_sr(SysReg::PMOVSSET_EL0, n);
+            }
+            SysReg::PMINTENSET_EL1 => {
+                let n = cpu.sr(r) | (v & C);
+                cpu.set_sr(r, n);
+            }
+            SysReg::PMINTENCLR_EL1 => {
+                let n = cpu.sr(SysReg::PMINTENSET_EL1) & !(v & C);
+                cpu.set_sr(SysReg::PMINTENSET_EL1, n);
+            }
+            SysReg::PMCCNTR_EL0 => {
+                sync(cpu);
+                cpu.set_sr(r, v);
+            }
+            SysReg::PMXEVTYPER_EL0 if cpu.sr(SysReg::PMSELR_EL0) & 0x1f == 31 => cpu.set_sr(SysReg::PMCCFILTR_EL0, v),
+            SysReg::PMXEVTYPER_EL0 | SysReg::PMXEVCNTR_EL0 | SysReg::PMSWINC_EL0 => {}
+            SysReg::PMSELR_EL0 => cpu.set_sr(r, v & 0x1f),
+            SysReg::PMUSERENR_EL0 => cpu.set_sr(r, v & 0xf),
+            _ => return false,
+        }
+        true
     }
 }

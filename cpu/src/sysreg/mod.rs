@@ -48,6 +48,9 @@ pub enum Access {
     TimerEl0(bool),
     /// CNTPS_*_EL1: EL3, and Secure EL1 when SCR_EL3.ST = 1 (else a trap to EL3).
     CntPs,
+    /// PMUv3 registers: EL0 per PMUSERENR_EL0.EN (PMINTEN* are EL1 only);
+    /// MDCR_EL2.TPM / MDCR_EL3.TPM trap lower ELs.
+    Pmu,
 }
 
 /// The trap control a register falls under.
@@ -244,6 +247,21 @@ impl Cpu {
                 }
                 _ => return Err(Exception::Undefined),
             },
+            Access::Pmu => {
+                let el1_only = matches!(reg, SysReg::PMINTENSET_EL1 | SysReg::PMINTENCLR_EL1);
+                if el == 0 && (el1_only || self.sr(SysReg::PMUSERENR_EL0) & 1 == 0) {
+                    return if el1_only { Err(Exception::Undefined) } else { Err(trap(self.el1_trap_target())) };
+                }
+                if !is_read && matches!(reg, SysReg::PMCEID0_EL0 | SysReg::PMCEID1_EL0) {
+                    return Err(Exception::Undefined);
+                }
+                if el <= 1 && self.el2_enabled() && self.sr(SysReg::MDCR_EL2) & (1 << 6) != 0 {
+                    return Err(trap(2));
+                }
+                if el <= 2 && self.sr(SysReg::MDCR_EL3) & (1 << 6) != 0 {
+                    return Err(trap(3));
+                }
+            }
             Access::Alias12(target) => {
                 if el < 2 || !e2h {
                     return Err(Exception::Undefined);

@@ -246,6 +246,66 @@ sysreg_table! {
     CNTPS_CTL_EL1   = (3, 7, 14, 2, 1), CntPs, None, 0;
     CNTPS_CVAL_EL1  = (3, 7, 14, 2, 2), CntPs, None, 0;
 
+    // -- AArch32 EL1 state kept by EL2/EL3 context switches. AArch32 is not
+    // implemented at EL1, so nothing uses these values; they are kept as
+    // written for firmware that saves and restores them (TF-A's
+    // CTX_INCLUDE_AARCH32_REGS).
+    SPSR_abt        = (3, 4, 4, 3, 1), El2Rw, None, 0;
+    SPSR_und        = (3, 4, 4, 3, 2), El2Rw, None, 0;
+    SPSR_irq        = (3, 4, 4, 3, 0), El2Rw, None, 0;
+    SPSR_fiq        = (3, 4, 4, 3, 3), El2Rw, None, 0;
+    DACR32_EL2      = (3, 4, 3, 0, 0), El2Rw, None, 0;
+    IFSR32_EL2      = (3, 4, 5, 0, 1), El2Rw, None, 0;
+
+    // -- GICv3 virtual CPU interface control (ICH_*, IHI0069 12.4): register
+    // state for 4 list registers, 5 priority bits. Virtual interrupts are not
+    // delivered yet (no ICV_* view, no maintenance interrupt).
+    ICH_AP0R0_EL2   = (3, 4, 12, 8, 0), El2Rw, None, 0;
+    ICH_AP1R0_EL2   = (3, 4, 12, 9, 0), El2Rw, None, 0;
+    ICH_HCR_EL2     = (3, 4, 12, 11, 0), El2Rw, None, 0;
+    ICH_VTR_EL2     = (3, 4, 12, 11, 1), El2Ro, None, (4 << 29) | (4 << 26) | (1 << 21) | 3;
+    ICH_MISR_EL2    = (3, 4, 12, 11, 2), El2Ro, None, 0;
+    ICH_EISR_EL2    = (3, 4, 12, 11, 3), El2Ro, None, 0;
+    ICH_ELRSR_EL2   = (3, 4, 12, 11, 5), El2Ro, None, 0xf;
+    ICH_VMCR_EL2    = (3, 4, 12, 11, 7), El2Rw, None, 0;
+    ICH_LR0_EL2     = (3, 4, 12, 12, 0), El2Rw, None, 0;
+    ICH_LR1_EL2     = (3, 4, 12, 12, 1), El2Rw, None, 0;
+    ICH_LR2_EL2     = (3, 4, 12, 12, 2), El2Rw, None, 0;
+    ICH_LR3_EL2     = (3, 4, 12, 12, 3), El2Rw, None, 0;
+
+    // -- FEAT_RAS with no error records (ERRIDR_EL1.NUM = 0): the deferred
+    // and virtual SError syndrome registers. No SError is ever deferred.
+    ERRIDR_EL1      = (3, 0, 5, 3, 0), El1Ro, None, 0;
+    ERRSELR_EL1     = (3, 0, 5, 3, 1), El1Rw, None, 0;
+    DISR_EL1        = (3, 0, 12, 1, 1), El1Rw, None, 0;
+    VDISR_EL2       = (3, 4, 12, 1, 1), El2Rw, None, 0;
+    VSESR_EL2       = (3, 4, 5, 2, 3), El2Rw, None, 0;
+
+    // -- FEAT_CSV2_2: software context numbers (values only; the EnSCXT
+    // traps of SCR_EL3/HCR_EL2/SCTLR_ELx are not modelled yet).
+    SCXTNUM_EL0     = (3, 3, 13, 0, 7), El0Rw, None, 0;
+    SCXTNUM_EL1     = (3, 0, 13, 0, 7), El1Rw, None, 0;
+    SCXTNUM_EL2     = (3, 4, 13, 0, 7), El2Rw, None, 0;
+    SCXTNUM_EL3     = (3, 6, 13, 0, 7), El3Rw, None, 0;
+
+    // -- PMUv3 (Arm ARM D13): the cycle counter only (PMCR_EL0.N = 0) --------
+    PMCR_EL0        = (3, 3, 9, 12, 0), Pmu, None, 0x4100_0000;
+    PMCNTENSET_EL0  = (3, 3, 9, 12, 1), Pmu, None, 0;
+    PMCNTENCLR_EL0  = (3, 3, 9, 12, 2), Pmu, None, 0;
+    PMOVSCLR_EL0    = (3, 3, 9, 12, 3), Pmu, None, 0;
+    PMSWINC_EL0     = (3, 3, 9, 12, 4), Pmu, None, 0;
+    PMSELR_EL0      = (3, 3, 9, 12, 5), Pmu, None, 0;
+    PMCEID0_EL0     = (3, 3, 9, 12, 6), Pmu, None, 0;
+    PMCEID1_EL0     = (3, 3, 9, 12, 7), Pmu, None, 0;
+    PMCCNTR_EL0     = (3, 3, 9, 13, 0), Pmu, None, 0;
+    PMXEVTYPER_EL0  = (3, 3, 9, 13, 1), Pmu, None, 0;
+    PMXEVCNTR_EL0   = (3, 3, 9, 13, 2), Pmu, None, 0;
+    PMUSERENR_EL0   = (3, 3, 9, 14, 0), Pmu, None, 0;
+    PMINTENSET_EL1  = (3, 0, 9, 14, 1), Pmu, None, 0;
+    PMINTENCLR_EL1  = (3, 0, 9, 14, 2), Pmu, None, 0;
+    PMOVSSET_EL0    = (3, 3, 9, 14, 3), Pmu, None, 0;
+    PMCCFILTR_EL0   = (3, 3, 14, 15, 7), Pmu, None, 0;
+
     // -- Debug (register state only: no debug events are generated) ----------
     MDSCR_EL1       = (2, 0, 0, 2, 2), El1Rw, Tda, 0;
     MDCCINT_EL1     = (2, 0, 0, 2, 0), El1Rw, Tda, 0;

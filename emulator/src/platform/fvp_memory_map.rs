@@ -14,8 +14,13 @@
 //!  0x0_1c0a_0000           4 KiB     PL011 UART1              MMIO (BL31 runtime console)
 //!  0x0_1c0b_0000           4 KiB     PL011 UART2              MMIO
 //!  0x0_1c0c_0000           4 KiB     PL011 UART3              MMIO (TRP / RMM console)
-//!  0x0_1c10_0000           4 KiB     power controller         not yet
-//!  0x0_2a43_0000 ...                 timers, TZC-400, CCI     not yet
+//!  0x0_1c10_0000           4 KiB     power controller         MMIO (PSYSR, PPONR/PPOFFR/PCOFFR/PWKUPR)
+//!  0x0_2a00_0000           64 KiB    CCI-550                  MMIO (snoop/DVM enables, STATUS)
+//!  0x0_2a43_0000           64 KiB    CNTControlBase           MMIO (Secure only; counter on guest time)
+//!  0x0_2a49_0000           4 KiB     SP805 trusted watchdog   MMIO (Secure only)
+//!  0x0_2a4a_0000           4 KiB     TZC-400                  MMIO (regions stored, not enforced)
+//!  0x0_2a80_0000 ...       4 x 64 KiB CNTRead/CNTCTL/CNTBase0/1 MMIO (memory-mapped timers)
+//!  0x0_2b40_0000           192 KiB   SMMUv3 registers         MMIO (no DMA masters: registers only)
 //!  0x0_2f00_0000           64 KiB    GICv3 distributor        MMIO (rme-gic, GIC-600 IDs)
 //!  0x0_2f10_0000           128 KiB/PE GICv3 redistributors   MMIO (one frame pair per CPU)
 //!  0x0_8000_0000           <= 2 GiB  DRAM bank 0              RAM  (first 2 GiB of --memory)
@@ -29,7 +34,11 @@
 //! takes an External abort) and is logged once per 4 KiB page under the
 //! `platform` target.
 
-use rme_devices::{GuestClock, Pl011, StdoutSink, SystemControl, UartSink, V2mConfig, V2mSysRegs};
+use rme_devices::sp805::Sp805Config;
+use rme_devices::{
+    Cci550, FvpPowerController, GenericTimer, GuestClock, Pl011, SmmuV3, Sp805, StdoutSink, SystemControl, Tzc400,
+    UartSink, V2mConfig, V2mSysRegs,
+};
 use rme_gic::{Gic, GicConfig};
 use rme_mmu::{MapError, PhysBus};
 use std::sync::Arc;
@@ -119,6 +128,10 @@ pub struct FvpPlatform {
     pub uarts: [Arc<Pl011>; 4],
     /// The GICv3 (GIC-600).
     pub gic: Arc<Gic>,
+    /// The FVP power controller (CPU power-on/off requests).
+    pub power: Arc<FvpPowerController>,
+    /// The memory-mapped generic timer frames.
+    pub timer_frames: Arc<GenericTimer>,
 }
 
 pub const GICD_BASE: u64 = rme_gic::FVP_GICD_BASE;
@@ -150,6 +163,20 @@ pub fn build(memory: u64, mpidrs: &[u64], sinks: UartSinks) -> Result<FvpPlatfor
         bus.add_mmio(&format!("uart{i}"), UART_BASES[i], UART_SIZE, uart.clone())?;
     }
 
+    let power = Arc::new(FvpPowerController::new());
+    bus.add_mmio("power-controller", 0x1c10_0000, 0x1000, power.clone())?;
+    bus.add_mmio("cci-550", 0x2a00_0000, 0x1_0000, Arc::new(Cci550::new()))?;
+    bus.add_mmio("tzc-400", 0x2a4a_0000, 0x1000, Arc::new(Tzc400::new()))?;
+    bus.add_mmio("smmuv3", 0x2b40_0000, 0x3_0000, Arc::new(SmmuV3::new()))?;
+    let wdog = Sp805::new("trusted-wdog", Sp805Config::FVP_TRUSTED, control.clone(), clock.clone());
+    bus.add_mmio("trusted-wdog", 0x2a49_0000, 0x1000, Arc::new(wdog))?;
+    let timer_frames = GenericTimer::new(clock.clone());
+    bus.add_mmio("cnt-control", 0x2a43_0000, 0x1_0000, timer_frames.control_base())?;
+    bus.add_mmio("cnt-read", 0x2a80_0000, 0x1_0000, timer_frames.read_base())?;
+    bus.add_mmio("cnt-ctl", 0x2a81_0000, 0x1_0000, timer_frames.ctl_base())?;
+    bus.add_mmio("cnt-base0", 0x2a82_0000, 0x1_0000, timer_frames.timer_base(0))?;
+    bus.add_mmio("cnt-base1", 0x2a83_0000, 0x1_0000, timer_frames.timer_base(1))?;
+
     let gic = Gic::new(GicConfig::gic600(mpidrs.iter().map(|m| m & 0xff_00ff_ffff).collect()));
     bus.add_mmio("gicd", GICD_BASE, rme_gic::GICD_SIZE, gic.distributor())?;
     bus.add_mmio("gicr", GICR_BASE, gic.redistributors_size(), gic.redistributors())?;
@@ -157,7 +184,7 @@ pub fn build(memory: u64, mpidrs: &[u64], sinks: UartSinks) -> Result<FvpPlatfor
     for (i, (base, size)) in banks.into_iter().enumerate() {
         bus.add_ram(&format!("dram{i}"), base, size)?;
     }
-    Ok(FvpPlatform { bus, control, sysregs, clock, uarts, gic })
+    Ok(FvpPlatform { bus, control, sysregs, clock, uarts, gic, power, timer_frames })
 }
 
 #[cfg(test)]
