@@ -23,7 +23,7 @@ fn guest_loop() -> Vec<u8> {
         ; .arch aarch64
         ; movz x0, (ITERATIONS & 0xffff) as u32
         ; movk x0, (ITERATIONS >> 16) as u32, lsl 16
-        ; movz x1, 0x8010, lsl 16
+        ; movz x1, (DATA >> 16) as u32, lsl 16
         ; movz x2, 0
         ; movz x3, 7
         ; ->top:
@@ -45,9 +45,8 @@ fn machine() -> (Cpu, PhysBus) {
     bus.add_ram("dram", 0x8000_0000, 16 << 20).unwrap();
     bus.load(CODE, &guest_loop()).unwrap();
     let mut cpu = Cpu::new(CpuConfig::fvp(0));
-    // Non-secure EL1h, EL1&0 accesses as Normal memory (HCR_EL2.DC).
+    // Non-secure EL1h, MMU off (aligned accesses only in the loop).
     cpu.set_sr(SysReg::SCR_EL3, 1 | 1 << 8 | 1 << 10);
-    cpu.set_sr(SysReg::HCR_EL2, 1 << 12);
     cpu.state.pstate.el = 1;
     (cpu, bus)
 }

@@ -165,10 +165,14 @@ impl Cpu {
     }
 
     /// Runs up to `budget` instructions; stops early when the PE waits or
-    /// the emulator cannot continue.
+    /// the emulator cannot continue. Exceptions taken count against the
+    /// budget too, so a guest stuck in an exception loop (which retires
+    /// nothing) still returns control to the machine.
     pub fn run(&mut self, bus: &PhysBus, budget: u64) -> RunExit {
         let start = self.retired;
-        while self.retired - start < budget {
+        let mut steps = 0u64;
+        while self.retired - start < budget && steps < budget {
+            steps += 1;
             match self.step(bus) {
                 StepEvent::Retired | StepEvent::Exception(_) | StepEvent::Interrupt(_) => {}
                 StepEvent::Waiting(w) => return RunExit { retired: self.retired - start, reason: StopReason::Waiting(w) },

@@ -294,3 +294,17 @@ fn sysreg_moves_respect_el_and_vhe() {
     let r = run_to_exception(&mut cpu, &bus, 1);
     assert_eq!((r.ec, r.target_el), (0x00, 2));
 }
+
+#[test]
+fn run_returns_from_an_exception_loop() {
+    // VBAR_EL3 points at unmapped memory: every fetch takes an Instruction
+    // Abort to that same vector and nothing retires. `run` must still
+    // return after its budget instead of hanging the host.
+    let code = asm(|o| dynasm!(o ; .arch aarch64 ; nop));
+    let (mut cpu, bus, _) = machine(&code);
+    cpu.set_sr(SysReg::VBAR_EL3, 0x4000_0000);
+    cpu.state.pc = 0x4000_0000;
+    let exit = cpu.run(&bus, 1000);
+    assert_eq!(exit.retired, 0);
+    assert_eq!(exit.reason, rme_cpu::StopReason::Budget);
+}
