@@ -61,7 +61,7 @@
 use crate::asm::{Asm, a64};
 use crate::image::FirmwareImage;
 use crate::platform::{TRUSTED_ROM_BASE, TRUSTED_SRAM_BASE};
-use crate::sysreg::{ELR_EL3, ESR_EL3, SCTLR_EL3, VBAR_EL3};
+use crate::sysreg::{ESR_EL3, SCTLR_EL3, VBAR_EL3};
 use crate::uart::{self, Console};
 use crate::vectors::{self, WORLD_EXCEPTION_FID};
 use crate::world::{self, SCTLR_EL2_EL3_RES1, SMC_FID_BASE, World};
@@ -85,7 +85,6 @@ pub fn world_stack_top(world: World) -> u64 {
 pub const EC_SMC64: u32 = 0x17;
 /// Marks the x28 re-entry guard: an exception while reporting one goes
 /// straight to power-off.
-const REPORT_GUARD: u64 = 0x5245_504f_5254; // "REPORT"
 
 /// The banner the tour opens with, after "Root EL3: ".
 pub const BANNER: &str = "rme-emu firmware stubs: touring the four security states";
@@ -134,7 +133,7 @@ pub fn world_tour() -> FirmwareImage {
         world::emit_enter(&mut a, w, l.world[i], world_stack_top(w), vbar);
     }
     emit_el3_sync_lower(&mut a, &con, &l);
-    emit_el3_unexpected(&mut a, &con, &l);
+    world::emit_el3_unexpected(&mut a, &con, world::El3Report { unexpected: l.el3_unexpected, power_off: l.power_off, fail: l.el3_fail }, EL3_STACK_TOP);
     emit_el3_end(&mut a, &con, &l);
     crate::power::emit_power_off(&mut a, l.power_off);
 
@@ -306,33 +305,6 @@ fn emit_el3_sync_lower(a: &mut Asm, con: &Console, l: &Labels) {
 /// [`world::emit_print_caller`]).
 fn emit_print_caller(a: &mut Asm, con: &Console, l: &Labels) {
     world::emit_print_caller(a, con, l.state_names);
-}
-
-/// Every other vector (x23 = its offset), and a sync exception from a
-/// lower EL that is not an SMC: report ESR_EL3, ELR_EL3 and the vector,
-/// then fail. An exception while reporting goes straight to power-off.
-fn emit_el3_unexpected(a: &mut Asm, con: &Console, l: &Labels) {
-    a.symbol("el3_unexpected");
-    a64!(a.ops ; =>l.el3_unexpected);
-    a.mov_imm(9, REPORT_GUARD);
-    a64!(a.ops
-        ; cmp x28, x9
-        ; b.eq =>l.power_off
-        ; mov x28, x9
-        ; mrs x22, ESR_EL3
-        ; mrs x24, ELR_EL3
-    );
-    a.mov_imm(0, EL3_STACK_TOP);
-    a64!(a.ops ; mov sp, x0);
-    con.print_who(a, "Root");
-    con.print(a, ": unexpected exception ESR=0x");
-    con.print_hex(a, 22, 16);
-    con.print(a, " ELR=0x");
-    con.print_hex(a, 24, 16);
-    con.print(a, " vector=+0x");
-    con.print_hex(a, 23, 3);
-    con.print(a, "\n");
-    a64!(a.ops ; b =>l.el3_fail);
 }
 
 /// The two ways the tour ends.

@@ -90,7 +90,7 @@ use crate::asm::{Asm, a64};
 use crate::image::FirmwareImage;
 use crate::platform::{TRUSTED_ROM_BASE, TRUSTED_SRAM_BASE};
 use crate::sysreg::{
-    ELR_EL3, ESR_EL2, ESR_EL3, FAR_EL2, FAR_EL3, GPCCR_EL3, GPTBR_EL3, MFAR_EL3, SCR_EL3, SCTLR_EL3, SPSR_EL3,
+    ESR_EL2, ESR_EL3, FAR_EL2, FAR_EL3, GPCCR_EL3, GPTBR_EL3, MFAR_EL3, SCR_EL3, SCTLR_EL3, SPSR_EL3,
     VBAR_EL3,
 };
 use crate::uart::{self, Console};
@@ -239,7 +239,6 @@ pub const FID_REALM_LOADED: u32 = SMC_FID_BASE + 0x11;
 pub const FID_NS_LOADED: u32 = SMC_FID_BASE + 0x12;
 
 /// Marks the x28 re-entry guard of the unexpected-exception report.
-const REPORT_GUARD: u64 = 0x5245_504f_5254; // "REPORT"
 
 /// The banner, after "Root EL3: ".
 pub const BANNER: &str = "rme-emu firmware stubs: granule protection fault demo";
@@ -285,7 +284,7 @@ pub fn gpf_demo() -> FirmwareImage {
     emit_el3_gpc(&mut a, &con, &l);
     emit_el3_el2_exception(&mut a, &con, &l);
     emit_el3_realm_loaded(&mut a, &con, &l);
-    emit_el3_unexpected(&mut a, &con, &l);
+    world::emit_el3_unexpected(&mut a, &con, world::El3Report { unexpected: l.el3_unexpected, power_off: l.power_off, fail: l.el3_fail }, EL3_STACK_TOP);
     emit_el3_fail(&mut a, &con, &l);
     crate::power::emit_power_off(&mut a, l.power_off);
 
@@ -669,32 +668,6 @@ fn emit_el3_realm_loaded(a: &mut Asm, con: &Console, l: &Labels) {
     a64!(a.ops ; =>wrong);
     con.print_who(a, "Root");
     con.print(a, &format!(": FAILED: expected Realm EL2 to read {REALM_SECRET:#x}\n"));
-    a64!(a.ops ; b =>l.el3_fail);
-}
-
-/// Every other EL3 vector (x23 = its offset) and a synchronous exception
-/// from a lower EL that is neither an SMC nor a GPC exception.
-fn emit_el3_unexpected(a: &mut Asm, con: &Console, l: &Labels) {
-    a.symbol("el3_unexpected");
-    a64!(a.ops ; =>l.el3_unexpected);
-    a.mov_imm(9, REPORT_GUARD);
-    a64!(a.ops
-        ; cmp x28, x9
-        ; b.eq =>l.power_off
-        ; mov x28, x9
-        ; mrs x22, ESR_EL3
-        ; mrs x24, ELR_EL3
-    );
-    a.mov_imm(0, EL3_STACK_TOP);
-    a64!(a.ops ; mov sp, x0);
-    con.print_who(a, "Root");
-    con.print(a, ": unexpected exception ESR=0x");
-    con.print_hex(a, 22, 16);
-    con.print(a, " ELR=0x");
-    con.print_hex(a, 24, 16);
-    con.print(a, " vector=+0x");
-    con.print_hex(a, 23, 3);
-    con.print(a, "\n");
     a64!(a.ops ; b =>l.el3_fail);
 }
 

@@ -16,7 +16,7 @@
 //! of the `ERET` the target's security state and register width.
 
 use crate::asm::{Asm, a64};
-use crate::sysreg::{ELR_EL3, HCR_EL2, SCR_EL3, SCTLR_EL1, SCTLR_EL2, SP_EL1, SP_EL2, SPSR_EL3, VBAR_EL1, VBAR_EL2};
+use crate::sysreg::{ELR_EL3, ESR_EL3, HCR_EL2, SCR_EL3, SCTLR_EL1, SCTLR_EL2, SP_EL1, SP_EL2, SPSR_EL3, VBAR_EL1, VBAR_EL2};
 use crate::uart::Console;
 use dynasmrt::DynamicLabel;
 
@@ -300,4 +300,45 @@ mod tests {
         assert_eq!(World::NonSecureEl2.line(), "Non-secure EL2: hello from the non-secure world");
         assert_eq!(World::RealmEl2.smc_function_id(), 0xc200_0001);
     }
+}
+
+/// A marker in x28 while EL3 reports an unexpected exception: a second
+/// exception during the report goes straight to power-off.
+pub const REPORT_GUARD: u64 = 0x5245_504f_5254; // "REPORT"
+
+/// Where the EL3 unexpected-exception reporter lives and jumps to.
+pub struct El3Report {
+    /// Bound here: the entry of the reporter.
+    pub unexpected: DynamicLabel,
+    pub power_off: DynamicLabel,
+    /// The "FAILED, powering off" path.
+    pub fail: DynamicLabel,
+}
+
+/// Every other EL3 vector (x23 = its offset), and a synchronous exception
+/// from a lower EL the firmware did not expect: report ESR_EL3, ELR_EL3 and
+/// the vector on a fresh stack at `stack_top`, then fail. An exception
+/// while reporting goes straight to power-off.
+pub fn emit_el3_unexpected(a: &mut Asm, con: &Console, l: El3Report, stack_top: u64) {
+    a.symbol("el3_unexpected");
+    a64!(a.ops ; =>l.unexpected);
+    a.mov_imm(9, REPORT_GUARD);
+    a64!(a.ops
+        ; cmp x28, x9
+        ; b.eq =>l.power_off
+        ; mov x28, x9
+        ; mrs x22, ESR_EL3
+        ; mrs x24, ELR_EL3
+    );
+    a.mov_imm(0, stack_top);
+    a64!(a.ops ; mov sp, x0);
+    con.print_who(a, "Root");
+    con.print(a, ": unexpected exception ESR=0x");
+    con.print_hex(a, 22, 16);
+    con.print(a, " ELR=0x");
+    con.print_hex(a, 24, 16);
+    con.print(a, " vector=+0x");
+    con.print_hex(a, 23, 3);
+    con.print(a, "\n");
+    a64!(a.ops ; b =>l.fail);
 }
