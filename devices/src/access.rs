@@ -125,6 +125,15 @@ impl BadAccesses {
     pub(crate) fn count(&self) -> u64 {
         self.count.load(Ordering::Relaxed)
     }
+
+    /// Counts one bad access to `device` and logs it (target `platform`)
+    /// the first time this offset is accessed this way.
+    pub(crate) fn report(&self, device: &str, offset: u64, size: u8, write: bool, why: BadAccess) {
+        if self.record(offset, write) {
+            tracing::debug!(target: "platform", device, offset = format_args!("{offset:#x}"), size,
+                write, "{} (ignored; logged once per offset)", why.describe());
+        }
+    }
 }
 
 #[cfg(test)]

@@ -215,10 +215,7 @@ impl Cci550 {
     }
 
     fn bad_access(&self, offset: u64, size: u8, write: bool, why: BadAccess) {
-        if self.bad.record(offset, write) {
-            tracing::debug!(target: "platform", device = "cci-550", offset = format_args!("{offset:#x}"), size,
-                write, "{} (ignored; logged once per offset)", why.describe());
-        }
+        self.bad.report("cci-550", offset, size, write, why);
     }
 
     /// The writable SNOOP_CTRL bits of interface `n`.

@@ -415,10 +415,7 @@ impl FvpPowerController {
     }
 
     fn bad_access(&self, offset: u64, size: u8, write: bool, why: BadAccess) {
-        if self.bad.record(offset, write) {
-            tracing::debug!(target: "platform", device = "fvp-pwrc", offset = format_args!("{offset:#x}"), size,
-                write, "{} (ignored; logged once per offset)", why.describe());
-        }
+        self.bad.report("fvp-pwrc", offset, size, write, why);
     }
 
     fn unknown_pe(reg: &str, id: u32) {

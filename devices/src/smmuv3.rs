@@ -196,10 +196,7 @@ impl SmmuV3 {
     }
 
     fn bad_access(&self, offset: u64, size: u8, write: bool, why: BadAccess) {
-        if self.bad.record(offset, write) {
-            tracing::debug!(target: "platform", device = "smmuv3", offset = format_args!("{offset:#x}"), size,
-                write, "{} (ignored; logged once per offset)", why.describe());
-        }
+        self.bad.report("smmuv3", offset, size, write, why);
     }
 
     /// Whether `attrs` may reach the register at `reg`.

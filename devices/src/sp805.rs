@@ -261,10 +261,7 @@ impl Sp805 {
     }
 
     fn bad_access(&self, offset: u64, size: u8, write: bool, why: BadAccess) {
-        if self.bad.record(offset, write) {
-            tracing::debug!(target: "platform", watchdog = %self.name, offset = format_args!("{offset:#x}"), size,
-                write, "{} (ignored; logged once per offset)", why.describe());
-        }
+        self.bad.report(&self.name, offset, size, write, why);
     }
 }
 

@@ -274,10 +274,7 @@ impl Tzc400 {
     }
 
     fn bad_access(&self, offset: u64, size: u8, write: bool, why: BadAccess) {
-        if self.bad.record(offset, write) {
-            tracing::debug!(target: "platform", device = "tzc-400", offset = format_args!("{offset:#x}"), size,
-                write, "{} (ignored; logged once per offset)", why.describe());
-        }
+        self.bad.report("tzc-400", offset, size, write, why);
     }
 
     /// (region, register offset within it) of a region register.

@@ -298,10 +298,7 @@ impl V2mSysRegs {
     }
 
     fn bad_access(&self, offset: u64, size: u8, write: bool, why: BadAccess) {
-        if self.bad.record(offset, write) {
-            tracing::debug!(target: "platform", device = "v2m-sysregs", offset = format_args!("{offset:#x}"), size,
-                write, "{} (ignored; logged once per offset)", why.describe());
-        }
+        self.bad.report("v2m-sysregs", offset, size, write, why);
     }
 
     /// Performs the configuration transfer SYS_CFGCTRL (START set) describes.
