@@ -11,12 +11,12 @@
 //! fault) unless HCR_EL2.DC, fetches Normal, address size faults beyond PAMax.
 
 use crate::cpu::*;
-use crate::exception::{fsc, Abort, AbortRoute, Exception, GpcException};
+use crate::exception::{Abort, AbortRoute, Exception, GpcException, fsc};
 use crate::sysreg::table::SysReg;
 use rme_mmu::gpc::{self, GpcAccess, GpcFault, GpcFaultKind, GpcFeatures, Gpccr, Gptbr};
 use rme_mmu::translation::{
-    self, Access, AccessKind, FaultKind, MmuFeatures, Regime, Stage1Regime, Stage2Regime, Translation,
-    TranslationFault, WalkError, WalkMemory,
+    self, Access, AccessKind, FaultKind, MmuFeatures, Regime, Stage1Regime, Stage2Regime,
+    Translation, TranslationFault, WalkError, WalkMemory,
 };
 use rme_mmu::{AccessAttrs, Pas, PhysBus, SecurityState};
 
@@ -33,8 +33,16 @@ pub struct AccessFlags {
 }
 
 impl AccessFlags {
-    pub const NORMAL: AccessFlags = AccessFlags { aligned: false, unpriv: false, cm: false };
-    pub const ALIGNED: AccessFlags = AccessFlags { aligned: true, unpriv: false, cm: false };
+    pub const NORMAL: AccessFlags = AccessFlags {
+        aligned: false,
+        unpriv: false,
+        cm: false,
+    };
+    pub const ALIGNED: AccessFlags = AccessFlags {
+        aligned: true,
+        unpriv: false,
+        cm: false,
+    };
 }
 
 /// The local exclusive monitor. Emulated the way single-host-thread
@@ -68,6 +76,8 @@ struct BusWalker<'a> {
     pa_bits: u32,
     state: SecurityState,
     cpu: u32,
+    /// The PC of the access that walks (for the unmodelled-address log).
+    pc: u64,
 }
 
 /// `WalkError::GranuleProtection.code` as this crate encodes a [`GpcFault`].
@@ -93,9 +103,27 @@ fn decode_gpc(code: u32) -> GpcFault {
 
 impl WalkMemory for BusWalker<'_> {
     fn read_descriptor(&self, pa: u64, pas: Pas) -> Result<u64, WalkError> {
-        gpc::gpc_check(self.bus, &self.gpccr, self.gptbr, self.pa_bits, pa, pas, GpcAccess::read(self.state))
-            .map_err(|f| WalkError::GranuleProtection { code: encode_gpc(f) })?;
-        self.bus.read(pa, 8, AccessAttrs::cpu(self.cpu, pas)).map_err(|_| WalkError::ExternalAbort)
+        gpc::gpc_check(
+            self.bus,
+            &self.gpccr,
+            self.gptbr,
+            self.pa_bits,
+            pa,
+            pas,
+            GpcAccess::read(self.state),
+        )
+        .map_err(|f| WalkError::GranuleProtection {
+            code: encode_gpc(f),
+        })?;
+        self.bus.read(pa, 8, AccessAttrs::cpu(self.cpu, pas)).map_err(|e| {
+            if let rme_mmu::BusError::Unmapped { pa } = e {
+                if self.bus.first_unmapped_access(pa) {
+                    tracing::debug!(target: "platform", cpu = self.cpu, pc = format_args!("{:#x}", self.pc), pas = %pas,
+                        pa = format_args!("{pa:#x}"), "translation table walk of an unmodelled physical address (first access to this 4 KiB page)");
+                }
+            }
+            WalkError::ExternalAbort
+        })
     }
 }
 
@@ -138,12 +166,21 @@ impl Cpu {
     /// What the MMU may use, from the ID registers (one place).
     pub(crate) fn mmu_features(&self) -> MmuFeatures {
         let f = self.features;
-        MmuFeatures { pa_bits: f.pa_bits as u8, asid16: f.asid16, vmid16: f.vmid16, tbid: f.pauth, ..MmuFeatures::default() }
+        MmuFeatures {
+            pa_bits: f.pa_bits as u8,
+            asid16: f.asid16,
+            vmid16: f.vmid16,
+            tbid: f.pauth,
+            ..MmuFeatures::default()
+        }
     }
 
     /// GPCCR_EL3 as the check sees it.
     pub(crate) fn gpc_features(&self) -> GpcFeatures {
-        GpcFeatures { sel2: self.features.sel2, ..GpcFeatures::FVP }
+        GpcFeatures {
+            sel2: self.features.sel2,
+            ..GpcFeatures::FVP
+        }
     }
 
     fn gpccr(&self) -> Gpccr {
@@ -169,7 +206,13 @@ impl Cpu {
             Regime::El2 => (TCR_EL2, TTBR0_EL2, TTBR0_EL2, MAIR_EL2, SCTLR_EL2),
             Regime::El3 => (TCR_EL3, TTBR0_EL3, TTBR0_EL3, MAIR_EL3, SCTLR_EL3),
         };
-        let el = if regime == Regime::El3 { 3 } else if regime == Regime::El10 { 1 } else { 2 };
+        let el = if regime == Regime::El3 {
+            3
+        } else if regime == Regime::El10 {
+            1
+        } else {
+            2
+        };
         Stage1Regime {
             regime,
             security: self.security_state_at(el),
@@ -178,7 +221,11 @@ impl Cpu {
             ttbr1: self.sr(ttbr1),
             mair: self.sr(mair),
             sctlr: self.sr(sctlr),
-            hcr: if regime == Regime::El10 && self.el2_enabled_in(self.security_state_at(1)) { self.sr(HCR_EL2) } else { 0 },
+            hcr: if regime == Regime::El10 && self.el2_enabled_in(self.security_state_at(1)) {
+                self.sr(HCR_EL2)
+            } else {
+                0
+            },
             sif: self.sr(SCR_EL3) & SCR_SIF != 0,
             features: self.mmu_features(),
         }
@@ -203,9 +250,19 @@ impl Cpu {
     }
 
     /// Runs the translation walk (no TLB) for `access` in `regime`.
-    pub(crate) fn walk(&self, bus: &PhysBus, regime: Regime, access: &Access, stage2: bool) -> Result<Translation, TranslationFault> {
+    pub(crate) fn walk(
+        &self,
+        bus: &PhysBus,
+        regime: Regime,
+        access: &Access,
+        stage2: bool,
+    ) -> Result<Translation, TranslationFault> {
         let s1 = self.stage1_regime(regime);
-        let s2 = if stage2 && regime == Regime::El10 { self.stage2_regime() } else { None };
+        let s2 = if stage2 && regime == Regime::El10 {
+            self.stage2_regime()
+        } else {
+            None
+        };
         let walker = BusWalker {
             bus,
             gpccr: self.gpccr(),
@@ -213,6 +270,7 @@ impl Cpu {
             pa_bits: self.features.pa_bits,
             state: s1.security,
             cpu: self.index,
+            pc: self.state.pc,
         };
         translation::translate(&walker, &s1, s2.as_ref(), access)
     }
@@ -240,17 +298,37 @@ impl Cpu {
     ) -> Exception {
         let fetch = op == Op::Fetch;
         let wnr = matches!(op, Op::Write | Op::ReadWrite) && walk_level.is_none();
-        let xfsc = walk_level.map(gpc::fault::fsc_gpf_on_walk).unwrap_or(gpc::fault::FSC_GPF);
+        let xfsc = walk_level
+            .map(gpc::fault::fsc_gpf_on_walk)
+            .unwrap_or(gpc::fault::FSC_GPF);
         tracing::debug!(target: "gpc", cpu = self.index, va = format_args!("{va:#x}"), pa = format_args!("{pa:#x}"), %pas, %f, "granule protection check failed");
         if f.is_gpt_fault() || (self.el() < 3 && self.sr(SysReg::SCR_EL3) & SCR_GPF != 0) {
             let s2ptw = stage2.is_some();
-            return Exception::Gpc(GpcException { va, pa, pas, gpcsc: f.gpcsc(), fetch, wnr, s1ptw, s2ptw, xfsc });
+            return Exception::Gpc(GpcException {
+                va,
+                pa,
+                pas,
+                gpcsc: f.gpcsc(),
+                fetch,
+                wnr,
+                s1ptw,
+                s2ptw,
+                xfsc,
+            });
         }
         let route = match stage2 {
             Some(hpfar) => AbortRoute::Stage2 { hpfar },
             None => AbortRoute::Gpf,
         };
-        Exception::Abort(Abort { va, fetch, fsc: xfsc, wnr, cm, s1ptw, route })
+        Exception::Abort(Abort {
+            va,
+            fetch,
+            fsc: xfsc,
+            wnr,
+            cm,
+            s1ptw,
+            route,
+        })
     }
 
     pub(crate) fn translation_exception(&self, f: TranslationFault, op: Op, cm: bool) -> Exception {
@@ -263,21 +341,41 @@ impl Cpu {
         }
         let secure_el2 = self.security_state_at(1) == SecurityState::Secure;
         let route = if f.is_stage2() {
-            AbortRoute::Stage2 { hpfar: f.hpfar(secure_el2).unwrap_or(0) }
+            AbortRoute::Stage2 {
+                hpfar: f.hpfar(secure_el2).unwrap_or(0),
+            }
         } else if f.kind == FaultKind::ExternalAbortOnWalk {
             AbortRoute::External
         } else {
             AbortRoute::Regime
         };
         tracing::trace!(target: "mmu", cpu = self.index, %f, "translation fault");
-        Exception::Abort(Abort { va: f.va, fetch: op == Op::Fetch, fsc: f.fsc(), wnr: f.wnr(), cm, s1ptw: f.s1ptw, route })
+        Exception::Abort(Abort {
+            va: f.va,
+            fetch: op == Op::Fetch,
+            fsc: f.fsc(),
+            wnr: f.wnr(),
+            cm,
+            s1ptw: f.s1ptw,
+            route,
+        })
     }
 
     /// Translates one access through the TLB, the walk and the GPC.
-    pub(crate) fn translate(&mut self, bus: &PhysBus, va: u64, size: u64, op: Op, flags: AccessFlags) -> Result<PhysAccess, Exception> {
+    pub(crate) fn translate(
+        &mut self,
+        bus: &PhysBus,
+        va: u64,
+        size: u64,
+        op: Op,
+        flags: AccessFlags,
+    ) -> Result<PhysAccess, Exception> {
         let el = self.el();
         if flags.aligned && va & (size - 1) != 0 {
-            return Err(Abort::alignment(va, matches!(op, Op::Write | Op::ReadWrite)));
+            return Err(Abort::alignment(
+                va,
+                matches!(op, Op::Write | Op::ReadWrite),
+            ));
         }
         let regime = self.regime_at(el);
         let unpriv = el == 0 || flags.unpriv;
@@ -288,19 +386,76 @@ impl Cpu {
         if let Some(e) = self.tlb.lookup(va, ctx) {
             if e.perms.allowed(op.kind(), unpriv, pan) {
                 if e.device && !aligned && op != Op::Fetch {
-                    return Err(Exception::Abort(Abort { cm: flags.cm, ..Abort::data(va, fsc::ALIGNMENT, matches!(op, Op::Write | Op::ReadWrite)) }));
+                    return Err(Exception::Abort(Abort {
+                        cm: flags.cm,
+                        ..Abort::data(va, fsc::ALIGNMENT, matches!(op, Op::Write | Op::ReadWrite))
+                    }));
                 }
-                return Ok(PhysAccess { pa: e.pa_page << 12 | (va & 0xfff), pas: e.pas, device: e.device });
+                return Ok(PhysAccess {
+                    pa: e.pa_page << 12 | (va & 0xfff),
+                    pas: e.pas,
+                    device: e.device,
+                });
             }
         }
-        let access = Access { va, kind: op.kind(), unprivileged: unpriv, pan, aligned: aligned || op == Op::Fetch };
-        let t = self.walk(bus, regime, &access, true).map_err(|f| self.translation_exception(f, op, flags.cm))?;
+        let access = Access {
+            va,
+            kind: op.kind(),
+            unprivileged: unpriv,
+            pan,
+            aligned: aligned || op == Op::Fetch,
+        };
+        let t = self
+            .walk(bus, regime, &access, true)
+            .map_err(|f| self.translation_exception(f, op, flags.cm))?;
         let gpccr = self.gpccr();
-        gpc::gpc_check(bus, &gpccr, Gptbr::decode(self.sr(SysReg::GPTBR_EL3)), self.features.pa_bits, t.pa, t.pas, op.gpc(state))
-            .map_err(|f| self.gpc_exception(va, t.pa, t.pas, f, op, None, false, flags.cm, None))?;
+        gpc::gpc_check(
+            bus,
+            &gpccr,
+            Gptbr::decode(self.sr(SysReg::GPTBR_EL3)),
+            self.features.pa_bits,
+            t.pa,
+            t.pas,
+            op.gpc(state),
+        )
+        .map_err(|f| self.gpc_exception(va, t.pa, t.pas, f, op, None, false, flags.cm, None))?;
         let device = t.attrs.is_device();
         self.tlb.insert(va, ctx, t.pa, t.pas, t.perms, device);
-        Ok(PhysAccess { pa: t.pa, pas: t.pas, device })
+        Ok(PhysAccess {
+            pa: t.pa,
+            pas: t.pas,
+            device,
+        })
+    }
+
+    /// A failed bus access as the synchronous External abort it raises
+    /// (DFSC/IFSC 0b010000). The first access to each unmodelled 4 KiB page
+    /// is logged (target `platform`, debug) with the PC, EL and PAS, so the
+    /// next missing device is obvious from `RME_LOG=platform=debug`.
+    fn external_abort(
+        &self,
+        bus: &PhysBus,
+        err: rme_mmu::BusError,
+        va: u64,
+        pas: Pas,
+        fetch: bool,
+        wnr: bool,
+    ) -> Exception {
+        if let rme_mmu::BusError::Unmapped { pa } = err {
+            if bus.first_unmapped_access(pa) {
+                let what = if fetch {
+                    "fetch"
+                } else if wnr {
+                    "write"
+                } else {
+                    "read"
+                };
+                tracing::debug!(target: "platform", cpu = self.index, pc = format_args!("{:#x}", self.state.pc),
+                    el = self.el(), pas = %pas, pa = format_args!("{pa:#x}"), va = format_args!("{va:#x}"),
+                    "{what} of an unmodelled physical address (first access to this 4 KiB page)");
+            }
+        }
+        Abort::external(va, fetch, wnr)
     }
 
     fn attrs(&self, pas: Pas, flags: AccessFlags) -> AccessAttrs {
@@ -309,17 +464,31 @@ impl Cpu {
         a
     }
 
-    fn read_phys(&self, bus: &PhysBus, va: u64, p: PhysAccess, size: u8, flags: AccessFlags) -> Result<u64, Exception> {
+    fn read_phys(
+        &self,
+        bus: &PhysBus,
+        va: u64,
+        p: PhysAccess,
+        size: u8,
+        flags: AccessFlags,
+    ) -> Result<u64, Exception> {
         if let Some(hit) = bus.ram_at(p.pa, size as u64) {
             if let Some(v) = hit.ram.read(hit.offset, size) {
                 return Ok(v);
             }
         }
-        bus.read(p.pa, size, self.attrs(p.pas, flags)).map_err(|_| Abort::external(va, false, false))
+        bus.read(p.pa, size, self.attrs(p.pas, flags))
+            .map_err(|e| self.external_abort(bus, e, va, p.pas, false, false))
     }
 
     /// Reads `size` (1, 2, 4, 8) bytes at virtual address `va`.
-    pub fn read_mem(&mut self, bus: &PhysBus, va: u64, size: u8, flags: AccessFlags) -> Result<u64, Exception> {
+    pub fn read_mem(
+        &mut self,
+        bus: &PhysBus,
+        va: u64,
+        size: u8,
+        flags: AccessFlags,
+    ) -> Result<u64, Exception> {
         let p = self.translate(bus, va, size as u64, Op::Read, flags)?;
         if (va & 0xfff) + size as u64 > 0x1000 {
             return self.read_split(bus, va, size, flags);
@@ -328,34 +497,85 @@ impl Cpu {
     }
 
     /// A read crossing a page boundary: byte by byte, each translated.
-    fn read_split(&mut self, bus: &PhysBus, va: u64, size: u8, flags: AccessFlags) -> Result<u64, Exception> {
+    fn read_split(
+        &mut self,
+        bus: &PhysBus,
+        va: u64,
+        size: u8,
+        flags: AccessFlags,
+    ) -> Result<u64, Exception> {
         let mut v = 0u64;
         for i in 0..size as u64 {
             let a = va.wrapping_add(i);
-            let p = self.translate(bus, a, 1, Op::Read, AccessFlags { aligned: false, ..flags })?;
+            let p = self.translate(
+                bus,
+                a,
+                1,
+                Op::Read,
+                AccessFlags {
+                    aligned: false,
+                    ..flags
+                },
+            )?;
             v |= self.read_phys(bus, a, p, 1, flags)? << (8 * i);
         }
         Ok(v)
     }
 
-    fn write_phys(&self, bus: &PhysBus, va: u64, p: PhysAccess, size: u8, value: u64, flags: AccessFlags) -> Result<(), Exception> {
+    fn write_phys(
+        &self,
+        bus: &PhysBus,
+        va: u64,
+        p: PhysAccess,
+        size: u8,
+        value: u64,
+        flags: AccessFlags,
+    ) -> Result<(), Exception> {
         if let Some(hit) = bus.ram_at(p.pa, size as u64) {
-            if hit.kind == rme_mmu::RegionKind::Ram && hit.ram.write(hit.offset, size, value).is_some() {
+            if hit.kind == rme_mmu::RegionKind::Ram
+                && hit.ram.write(hit.offset, size, value).is_some()
+            {
                 return Ok(());
             }
         }
-        bus.write(p.pa, size, value, self.attrs(p.pas, flags)).map_err(|_| Abort::external(va, false, true))
+        bus.write(p.pa, size, value, self.attrs(p.pas, flags))
+            .map_err(|e| self.external_abort(bus, e, va, p.pas, false, true))
     }
 
     /// Writes the low `size` bytes of `value` at virtual address `va`.
-    pub fn write_mem(&mut self, bus: &PhysBus, va: u64, size: u8, value: u64, flags: AccessFlags) -> Result<(), Exception> {
+    pub fn write_mem(
+        &mut self,
+        bus: &PhysBus,
+        va: u64,
+        size: u8,
+        value: u64,
+        flags: AccessFlags,
+    ) -> Result<(), Exception> {
         let p = self.translate(bus, va, size as u64, Op::Write, flags)?;
         if (va & 0xfff) + size as u64 > 0x1000 {
             // Check both pages before writing any byte.
-            self.translate(bus, (va | 0xfff) + 1, 1, Op::Write, AccessFlags { aligned: false, ..flags })?;
+            self.translate(
+                bus,
+                (va | 0xfff) + 1,
+                1,
+                Op::Write,
+                AccessFlags {
+                    aligned: false,
+                    ..flags
+                },
+            )?;
             for i in 0..size as u64 {
                 let a = va.wrapping_add(i);
-                let p = self.translate(bus, a, 1, Op::Write, AccessFlags { aligned: false, ..flags })?;
+                let p = self.translate(
+                    bus,
+                    a,
+                    1,
+                    Op::Write,
+                    AccessFlags {
+                        aligned: false,
+                        ..flags
+                    },
+                )?;
                 self.write_phys(bus, a, p, 1, value >> (8 * i), flags)?;
             }
             return Ok(());
@@ -365,8 +585,15 @@ impl Cpu {
 
     /// Checks that a write of `size` bytes at `va` would be permitted,
     /// without writing (for instructions that must fault before any effect).
-    pub fn probe_write(&mut self, bus: &PhysBus, va: u64, size: u8, flags: AccessFlags) -> Result<(), Exception> {
-        self.translate(bus, va, size as u64, Op::ReadWrite, flags).map(|_| ())
+    pub fn probe_write(
+        &mut self,
+        bus: &PhysBus,
+        va: u64,
+        size: u8,
+        flags: AccessFlags,
+    ) -> Result<(), Exception> {
+        self.translate(bus, va, size as u64, Op::ReadWrite, flags)
+            .map(|_| ())
     }
 
     /// Fetches the instruction word at `va`.
@@ -377,24 +604,47 @@ impl Cpu {
                 return Ok(v as u32);
             }
         }
-        bus.read(p.pa, 4, AccessAttrs::cpu(self.index, p.pas)).map(|v| v as u32).map_err(|_| Abort::external(va, true, false))
+        bus.read(p.pa, 4, AccessAttrs::cpu(self.index, p.pas))
+            .map(|v| v as u32)
+            .map_err(|e| self.external_abort(bus, e, va, p.pas, true, false))
     }
 
     /// Load-exclusive of one or two `size`-byte elements (LDXR/LDXP): reads
     /// and sets the reservation.
-    pub fn load_exclusive(&mut self, bus: &PhysBus, va: u64, size: u8, pair: bool) -> Result<[u64; 2], Exception> {
+    pub fn load_exclusive(
+        &mut self,
+        bus: &PhysBus,
+        va: u64,
+        size: u8,
+        pair: bool,
+    ) -> Result<[u64; 2], Exception> {
         let total = if pair { size * 2 } else { size };
         if va & (total as u64 - 1) != 0 {
             return Err(Abort::alignment(va, false));
         }
         let v0 = self.read_mem(bus, va, size, AccessFlags::ALIGNED)?;
-        let v1 = if pair { self.read_mem(bus, va + size as u64, size, AccessFlags::ALIGNED)? } else { 0 };
-        self.monitor.reservation = Some(Reservation { va, size: total, values: [v0, v1] });
+        let v1 = if pair {
+            self.read_mem(bus, va + size as u64, size, AccessFlags::ALIGNED)?
+        } else {
+            0
+        };
+        self.monitor.reservation = Some(Reservation {
+            va,
+            size: total,
+            values: [v0, v1],
+        });
         Ok([v0, v1])
     }
 
     /// Store-exclusive (STXR/STXP). Returns the status: 0 = stored, 1 = failed.
-    pub fn store_exclusive(&mut self, bus: &PhysBus, va: u64, size: u8, pair: bool, values: [u64; 2]) -> Result<u64, Exception> {
+    pub fn store_exclusive(
+        &mut self,
+        bus: &PhysBus,
+        va: u64,
+        size: u8,
+        pair: bool,
+        values: [u64; 2],
+    ) -> Result<u64, Exception> {
         let total = if pair { size * 2 } else { size };
         // Alignment and permission faults are checked whether or not the
         // monitor would let the store happen.
@@ -402,12 +652,18 @@ impl Cpu {
             return Err(Abort::alignment(va, true));
         }
         self.translate(bus, va, size as u64, Op::Write, AccessFlags::ALIGNED)?;
-        let Some(r) = self.monitor.reservation.take() else { return Ok(1) };
+        let Some(r) = self.monitor.reservation.take() else {
+            return Ok(1);
+        };
         if r.va != va || r.size != total {
             return Ok(1);
         }
         let cur0 = self.read_mem(bus, va, size, AccessFlags::ALIGNED)?;
-        let cur1 = if pair { self.read_mem(bus, va + size as u64, size, AccessFlags::ALIGNED)? } else { 0 };
+        let cur1 = if pair {
+            self.read_mem(bus, va + size as u64, size, AccessFlags::ALIGNED)?
+        } else {
+            0
+        };
         if [cur0, cur1] != r.values {
             return Ok(1);
         }
@@ -440,7 +696,17 @@ impl Cpu {
             }
         }
         for i in 0..BLOCK / 8 {
-            self.write_phys(bus, base + i * 8, PhysAccess { pa: p.pa + i * 8, ..p }, 8, 0, AccessFlags::NORMAL)?;
+            self.write_phys(
+                bus,
+                base + i * 8,
+                PhysAccess {
+                    pa: p.pa + i * 8,
+                    ..p
+                },
+                8,
+                0,
+                AccessFlags::NORMAL,
+            )?;
         }
         Ok(())
     }
@@ -455,7 +721,11 @@ impl Cpu {
             Regime::El20 | Regime::El2 => self.sr(SysReg::SCTLR_EL2),
             Regime::El3 => self.sr(SysReg::SCTLR_EL3),
         };
-        let check = if el == 0 { sctlr & SCTLR_SA0 != 0 } else { sctlr & SCTLR_SA != 0 };
+        let check = if el == 0 {
+            sctlr & SCTLR_SA0 != 0
+        } else {
+            sctlr & SCTLR_SA != 0
+        };
         if check && sp & 0xf != 0 {
             return Err(Exception::SpAlignment);
         }

@@ -105,7 +105,8 @@ const CHIP_BUFFER_BYTES: u64 = 32;
 const QUERY: [u8; 0x34] = [
     // 0x10: "QRY", primary command set 0x0001, its extended table at 0x31,
     // no alternate command set.
-    b'Q', b'R', b'Y', 0x01, 0x00, 0x31, 0x00, 0x00, 0x00, 0x00, 0x00, // 0x1b: Vcc 2.7-3.6 V, no Vpp.
+    b'Q', b'R', b'Y', 0x01, 0x00, 0x31, 0x00, 0x00, 0x00, 0x00,
+    0x00, // 0x1b: Vcc 2.7-3.6 V, no Vpp.
     0x27, 0x36, 0x00, 0x00,
     // 0x1f: typical timeouts: word program 2^7 us, buffer 2^8 us, block erase
     // 2^10 ms, no chip erase; 0x23: maxima 2^n times typical.
@@ -118,7 +119,8 @@ const QUERY: [u8; 0x34] = [
     // program after erase suspend; block status: lock, lock-down;
     // Vcc/Vpp optimum 3.3 V / none; one protection register at word 0x80,
     // 2^3 factory and 2^3 user bytes.
-    b'P', b'R', b'I', b'1', b'0', 0x66, 0x00, 0x00, 0x00, 0x01, 0x03, 0x00, 0x33, 0x00, 0x01, 0x80, 0x00, 0x03, 0x03,
+    b'P', b'R', b'I', b'1', b'0', 0x66, 0x00, 0x00, 0x00, 0x01, 0x03, 0x00, 0x33, 0x00, 0x01, 0x80,
+    0x00, 0x03, 0x03,
 ];
 const QUERY_FIRST: u64 = 0x10;
 
@@ -134,7 +136,10 @@ pub struct CfiFlashConfig {
 impl Default for CfiFlashConfig {
     /// FVP flash0: 64 MiB, unlocked.
     fn default() -> CfiFlashConfig {
-        CfiFlashConfig { size: FVP_FLASH0_SIZE, locked_at_reset: false }
+        CfiFlashConfig {
+            size: FVP_FLASH0_SIZE,
+            locked_at_reset: false,
+        }
     }
 }
 
@@ -202,7 +207,13 @@ impl CfiFlashState {
             mode: ReadMode::Array,
             pending: Pending::None,
             status: SR_DWS,
-            locks: vec![BlockLock { locked: config.locked_at_reset, locked_down: false }; blocks],
+            locks: vec![
+                BlockLock {
+                    locked: config.locked_at_reset,
+                    locked_down: false
+                };
+                blocks
+            ],
         }
     }
 }
@@ -222,7 +233,11 @@ pub struct FlashRangeError {
 
 impl fmt::Display for FlashRangeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:#x} bytes at flash offset {:#x} exceed the flash ({:#x} bytes)", self.len, self.offset, self.size)
+        write!(
+            f,
+            "{:#x} bytes at flash offset {:#x} exceed the flash ({:#x} bytes)",
+            self.len, self.offset, self.size
+        )
     }
 }
 
@@ -241,7 +256,12 @@ pub struct CfiFlash {
 fn lane_read(word: u32, offset: u64, size: u8) -> u64 {
     let rep = u64::from(word) | u64::from(word) << 32;
     let shifted = rep >> (8 * (offset & 3));
-    let doubled = shifted | if offset & 3 != 0 { u64::from(word) << (64 - 8 * (offset & 3)) } else { 0 };
+    let doubled = shifted
+        | if offset & 3 != 0 {
+            u64::from(word) << (64 - 8 * (offset & 3))
+        } else {
+            0
+        };
     match size {
         8 => doubled,
         n => doubled & ((1u64 << (8 * u32::from(n))) - 1),
@@ -262,7 +282,12 @@ impl CfiFlash {
     pub fn with_config(name: impl Into<String>, config: CfiFlashConfig) -> CfiFlash {
         let regs = CfiFlashState::reset(&config);
         let array = vec![0u8; config.size as usize];
-        CfiFlash { name: name.into(), config, inner: Mutex::new(Inner { regs, array }), bad: BadAccesses::default() }
+        CfiFlash {
+            name: name.into(),
+            config,
+            inner: Mutex::new(Inner { regs, array }),
+            bad: BadAccesses::default(),
+        }
     }
 
     pub fn config(&self) -> &CfiFlashConfig {
@@ -273,7 +298,11 @@ impl CfiFlash {
         let end = offset.checked_add(len).filter(|&e| e <= self.config.size);
         match end {
             Some(end) => Ok(offset as usize..end as usize),
-            None => Err(FlashRangeError { offset, len, size: self.config.size }),
+            None => Err(FlashRangeError {
+                offset,
+                len,
+                size: self.config.size,
+            }),
         }
     }
 
@@ -333,7 +362,11 @@ impl CfiFlash {
             0 => MANUFACTURER_ID,
             1 => DEVICE_ID,
             2 => {
-                let l = regs.locks.get((offset / BLOCK_SIZE) as usize).copied().unwrap_or_default();
+                let l = regs
+                    .locks
+                    .get((offset / BLOCK_SIZE) as usize)
+                    .copied()
+                    .unwrap_or_default();
                 u16::from(l.locked) | u16::from(l.locked_down) << 1
             }
             _ => 0,
@@ -343,7 +376,9 @@ impl CfiFlash {
     /// Query data at `offset` (Read Query mode).
     fn query(offset: u64) -> u16 {
         let idx = (offset % BLOCK_SIZE) / 4;
-        idx.checked_sub(QUERY_FIRST).and_then(|i| QUERY.get(i as usize)).map_or(0, |&b| u16::from(b))
+        idx.checked_sub(QUERY_FIRST)
+            .and_then(|i| QUERY.get(i as usize))
+            .map_or(0, |&b| u16::from(b))
     }
 
     fn command(&self, inner: &mut Inner, offset: u64, cmd: u8) {
@@ -433,13 +468,25 @@ impl CfiFlash {
                 if words * 2 > CHIP_BUFFER_BYTES || self.block_of(offset) != block {
                     inner.regs.status |= SR_PS | SR_ES;
                 } else {
-                    inner.regs.pending = Pending::BufferData { block, left: words, data: Vec::new() };
+                    inner.regs.pending = Pending::BufferData {
+                        block,
+                        left: words,
+                        data: Vec::new(),
+                    };
                 }
             }
-            Pending::BufferData { block, left, mut data } => {
+            Pending::BufferData {
+                block,
+                left,
+                mut data,
+            } => {
                 data.push((offset, size, value));
                 inner.regs.pending = if left > 1 {
-                    Pending::BufferData { block, left: left - 1, data }
+                    Pending::BufferData {
+                        block,
+                        left: left - 1,
+                        data,
+                    }
                 } else {
                     Pending::BufferConfirm { block, data }
                 };
@@ -484,7 +531,11 @@ impl MmioDevice for CfiFlash {
                 u64::from_le_bytes(buf)
             }
             ReadMode::Status => lane_read(both_chips(u16::from(inner.regs.status)), offset, size),
-            ReadMode::Identifier => lane_read(both_chips(Self::identifier(&inner.regs, offset)), offset, size),
+            ReadMode::Identifier => lane_read(
+                both_chips(Self::identifier(&inner.regs, offset)),
+                offset,
+                size,
+            ),
             ReadMode::Query => lane_read(both_chips(Self::query(offset)), offset, size),
         };
         Ok(value)
@@ -493,6 +544,15 @@ impl MmioDevice for CfiFlash {
     fn write(&self, offset: u64, size: u8, value: u64, _attrs: AccessAttrs) -> MmioResult<()> {
         self.bus_write(offset, size, value);
         Ok(())
+    }
+
+    fn can_preload(&self) -> bool {
+        true
+    }
+
+    fn preload(&self, offset: u64, bytes: &[u8]) -> MmioResult<()> {
+        self.load(offset, bytes)
+            .map_err(|_| rme_mmu::MmioError::Decode { offset, size: 0 })
     }
 }
 

@@ -70,11 +70,20 @@ pub struct PhysBus {
 #[derive(Debug, thiserror::Error)]
 pub enum MapError {
     #[error("region {name} [{base:#x}, +{size:#x}) overlaps {other}")]
-    Overlap { name: String, base: u64, size: u64, other: String },
+    Overlap {
+        name: String,
+        base: u64,
+        size: u64,
+        other: String,
+    },
     #[error("region {name} has size 0 or wraps the address space")]
     BadSize { name: String },
     #[error("cannot allocate {size:#x} bytes for {name}: {source}")]
-    Alloc { name: String, size: u64, source: std::io::Error },
+    Alloc {
+        name: String,
+        size: u64,
+        source: std::io::Error,
+    },
 }
 
 impl PhysBus {
@@ -87,7 +96,11 @@ impl PhysBus {
             return Err(MapError::BadSize { name: region.name });
         }
         let end = region.base + (region.size - 1);
-        if let Some(o) = self.regions.iter().find(|o| region.base <= o.base + (o.size - 1) && o.base <= end) {
+        if let Some(o) = self
+            .regions
+            .iter()
+            .find(|o| region.base <= o.base + (o.size - 1) && o.base <= end)
+        {
             return Err(MapError::Overlap {
                 name: region.name,
                 base: region.base,
@@ -102,24 +115,52 @@ impl PhysBus {
 
     fn alloc(name: &str, size: u64) -> Result<GuestRam, MapError> {
         let len = usize::try_from(size).map_err(|_| MapError::BadSize { name: name.into() })?;
-        GuestRam::new(len).map_err(|source| MapError::Alloc { name: name.into(), size, source })
+        GuestRam::new(len).map_err(|source| MapError::Alloc {
+            name: name.into(),
+            size,
+            source,
+        })
     }
 
     /// Adds zero-filled RAM.
     pub fn add_ram(&mut self, name: &str, base: u64, size: u64) -> Result<(), MapError> {
         let ram = Self::alloc(name, size)?;
-        self.insert(Region { name: name.into(), base, size, kind: RegionKind::Ram, backing: Backing::Ram(ram) })
+        self.insert(Region {
+            name: name.into(),
+            base,
+            size,
+            kind: RegionKind::Ram,
+            backing: Backing::Ram(ram),
+        })
     }
 
     /// Adds ROM of `size` bytes (zero-filled; load contents with [`PhysBus::load`]).
     pub fn add_rom(&mut self, name: &str, base: u64, size: u64) -> Result<(), MapError> {
         let ram = Self::alloc(name, size)?;
-        self.insert(Region { name: name.into(), base, size, kind: RegionKind::Rom, backing: Backing::Ram(ram) })
+        self.insert(Region {
+            name: name.into(),
+            base,
+            size,
+            kind: RegionKind::Rom,
+            backing: Backing::Ram(ram),
+        })
     }
 
     /// Adds a memory-mapped device.
-    pub fn add_mmio(&mut self, name: &str, base: u64, size: u64, dev: Arc<dyn MmioDevice>) -> Result<(), MapError> {
-        self.insert(Region { name: name.into(), base, size, kind: RegionKind::Mmio, backing: Backing::Mmio(dev) })
+    pub fn add_mmio(
+        &mut self,
+        name: &str,
+        base: u64,
+        size: u64,
+        dev: Arc<dyn MmioDevice>,
+    ) -> Result<(), MapError> {
+        self.insert(Region {
+            name: name.into(),
+            base,
+            size,
+            kind: RegionKind::Mmio,
+            backing: Backing::Mmio(dev),
+        })
     }
 
     #[inline]
@@ -129,7 +170,11 @@ impl PhysBus {
             return None;
         }
         let r = &self.regions[i - 1];
-        if pa - r.base < r.size { Some(i - 1) } else { None }
+        if pa - r.base < r.size {
+            Some(i - 1)
+        } else {
+            None
+        }
     }
 
     /// The region holding `pa`: (name, base, size, kind).
@@ -146,38 +191,51 @@ impl PhysBus {
     pub fn ram_at(&self, pa: u64, len: u64) -> Option<RamHit<'_>> {
         let r = &self.regions[self.find(pa)?];
         match &r.backing {
-            Backing::Ram(ram) if r.contains(pa, len) => Some(RamHit { ram, offset: pa - r.base, kind: r.kind }),
+            Backing::Ram(ram) if r.contains(pa, len) => Some(RamHit {
+                ram,
+                offset: pa - r.base,
+                kind: r.kind,
+            }),
             _ => None,
         }
     }
 
-    fn unmapped(&self, pa: u64, attrs: AccessAttrs, what: &str) -> BusError {
-        if self.reported.lock().insert(pa >> 12) {
-            tracing::debug!(target: "platform", pa = format_args!("{pa:#x}"), pas = %attrs.pas, cpu = ?attrs.requester,
-                "{what} of unmodelled physical address (logged once per 4 KiB page)");
-        }
+    fn unmapped(&self, pa: u64) -> BusError {
         BusError::Unmapped { pa }
+    }
+
+    /// True the first time an unmapped access hits the 4 KiB page of `pa`
+    /// (false afterwards): the requester logs that first access once, with
+    /// what only it knows (the PC, the EL), under the `platform` target.
+    pub fn first_unmapped_access(&self, pa: u64) -> bool {
+        self.reported.lock().insert(pa >> 12)
     }
 
     /// Reads `size` (1, 2, 4, 8) bytes at `pa`, little-endian.
     pub fn read(&self, pa: u64, size: u8, attrs: AccessAttrs) -> Result<u64, BusError> {
-        let Some(i) = self.find(pa) else { return Err(self.unmapped(pa, attrs, "read")) };
+        let Some(i) = self.find(pa) else {
+            return Err(self.unmapped(pa));
+        };
         let r = &self.regions[i];
         if !r.contains(pa, size as u64) {
-            return Err(self.unmapped(pa, attrs, "read"));
+            return Err(self.unmapped(pa));
         }
         match &r.backing {
             Backing::Ram(ram) => ram.read(pa - r.base, size).ok_or(BusError::Unmapped { pa }),
-            Backing::Mmio(dev) => dev.read(pa - r.base, size, attrs).map_err(|err| BusError::Device { pa, err }),
+            Backing::Mmio(dev) => dev
+                .read(pa - r.base, size, attrs)
+                .map_err(|err| BusError::Device { pa, err }),
         }
     }
 
     /// Writes the low `size` bytes of `value` at `pa`, little-endian.
     pub fn write(&self, pa: u64, size: u8, value: u64, attrs: AccessAttrs) -> Result<(), BusError> {
-        let Some(i) = self.find(pa) else { return Err(self.unmapped(pa, attrs, "write")) };
+        let Some(i) = self.find(pa) else {
+            return Err(self.unmapped(pa));
+        };
         let r = &self.regions[i];
         if !r.contains(pa, size as u64) {
-            return Err(self.unmapped(pa, attrs, "write"));
+            return Err(self.unmapped(pa));
         }
         match (&r.backing, r.kind) {
             (Backing::Ram(_), RegionKind::Rom) => {
@@ -187,24 +245,52 @@ impl PhysBus {
                 }
                 Ok(())
             }
-            (Backing::Ram(ram), _) => ram.write(pa - r.base, size, value).ok_or(BusError::Unmapped { pa }),
-            (Backing::Mmio(dev), _) => {
-                dev.write(pa - r.base, size, value, attrs).map_err(|err| BusError::Device { pa, err })
-            }
+            (Backing::Ram(ram), _) => ram
+                .write(pa - r.base, size, value)
+                .ok_or(BusError::Unmapped { pa }),
+            (Backing::Mmio(dev), _) => dev
+                .write(pa - r.base, size, value, attrs)
+                .map_err(|err| BusError::Device { pa, err }),
         }
     }
 
-    /// Host-side load of an image into RAM or ROM. The whole range must lie
-    /// in one RAM/ROM region.
+    /// Whether an image can be loaded at `pa`: RAM, ROM, or a device with
+    /// a backing store ([`MmioDevice::can_preload`], e.g. NOR flash).
+    pub fn is_loadable(&self, pa: u64) -> bool {
+        self.find(pa)
+            .is_some_and(|i| match &self.regions[i].backing {
+                Backing::Ram(_) => true,
+                Backing::Mmio(dev) => dev.can_preload(),
+            })
+    }
+
+    /// Host-side load of an image into RAM, ROM or a preloadable device
+    /// (see [`PhysBus::is_loadable`]). The whole range must lie in one region.
     pub fn load(&self, pa: u64, bytes: &[u8]) -> Result<(), BusError> {
-        let hit = self.ram_at(pa, bytes.len() as u64).ok_or(BusError::Unmapped { pa })?;
-        hit.ram.write_bytes(hit.offset, bytes).ok_or(BusError::Unmapped { pa })
+        if let Some(hit) = self.ram_at(pa, bytes.len() as u64) {
+            return hit
+                .ram
+                .write_bytes(hit.offset, bytes)
+                .ok_or(BusError::Unmapped { pa });
+        }
+        let i = self.find(pa).ok_or(BusError::Unmapped { pa })?;
+        let r = &self.regions[i];
+        match &r.backing {
+            Backing::Mmio(dev) if r.contains(pa, bytes.len() as u64) => dev
+                .preload(pa - r.base, bytes)
+                .map_err(|err| BusError::Device { pa, err }),
+            _ => Err(BusError::Unmapped { pa }),
+        }
     }
 
     /// Host-side read of RAM/ROM bytes (debugger, tests).
     pub fn read_bytes(&self, pa: u64, dst: &mut [u8]) -> Result<(), BusError> {
-        let hit = self.ram_at(pa, dst.len() as u64).ok_or(BusError::Unmapped { pa })?;
-        hit.ram.read_bytes(hit.offset, dst).ok_or(BusError::Unmapped { pa })
+        let hit = self
+            .ram_at(pa, dst.len() as u64)
+            .ok_or(BusError::Unmapped { pa })?;
+        hit.ram
+            .read_bytes(hit.offset, dst)
+            .ok_or(BusError::Unmapped { pa })
     }
 }
 
@@ -221,7 +307,11 @@ mod tests {
             "scratch"
         }
         fn read(&self, offset: u64, _size: u8, _attrs: AccessAttrs) -> MmioResult<u64> {
-            if offset == 0 { Ok(self.0.load(Ordering::Relaxed)) } else { Err(MmioError::Decode { offset, size: 4 }) }
+            if offset == 0 {
+                Ok(self.0.load(Ordering::Relaxed))
+            } else {
+                Err(MmioError::Decode { offset, size: 4 })
+            }
         }
         fn write(&self, offset: u64, _size: u8, value: u64, _attrs: AccessAttrs) -> MmioResult<()> {
             if offset == 0 {
@@ -237,7 +327,13 @@ mod tests {
         let mut bus = PhysBus::new();
         bus.add_rom("rom", 0, 0x1000).unwrap();
         bus.add_ram("ram", 0x8000_0000, 0x10000).unwrap();
-        bus.add_mmio("dev", 0x1c09_0000, 0x1000, Arc::new(Scratch(AtomicU64::new(0)))).unwrap();
+        bus.add_mmio(
+            "dev",
+            0x1c09_0000,
+            0x1000,
+            Arc::new(Scratch(AtomicU64::new(0))),
+        )
+        .unwrap();
         bus
     }
 
@@ -255,10 +351,16 @@ mod tests {
     fn unmapped_and_refused_accesses_are_errors() {
         let bus = bus();
         let a = AccessAttrs::cpu(0, Pas::Root);
-        assert_eq!(bus.read(0x4000_0000, 4, a), Err(BusError::Unmapped { pa: 0x4000_0000 }));
+        assert_eq!(
+            bus.read(0x4000_0000, 4, a),
+            Err(BusError::Unmapped { pa: 0x4000_0000 })
+        );
         // straddles the end of RAM
         assert!(bus.read(0x8000_fffc, 8, a).is_err());
-        assert!(matches!(bus.read(0x1c09_0004, 4, a), Err(BusError::Device { .. })));
+        assert!(matches!(
+            bus.read(0x1c09_0004, 4, a),
+            Err(BusError::Device { .. })
+        ));
         assert!(bus.read(u64::MAX, 1, a).is_err());
     }
 
@@ -274,7 +376,13 @@ mod tests {
     #[test]
     fn overlapping_regions_are_refused() {
         let mut bus = bus();
-        assert!(matches!(bus.add_ram("x", 0x8000_8000, 0x10000), Err(MapError::Overlap { .. })));
-        assert!(matches!(bus.add_ram("y", u64::MAX, 2), Err(MapError::BadSize { .. })));
+        assert!(matches!(
+            bus.add_ram("x", 0x8000_8000, 0x10000),
+            Err(MapError::Overlap { .. })
+        ));
+        assert!(matches!(
+            bus.add_ram("y", u64::MAX, 2),
+            Err(MapError::BadSize { .. })
+        ));
     }
 }

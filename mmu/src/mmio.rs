@@ -20,12 +20,20 @@ pub struct AccessAttrs {
 impl AccessAttrs {
     /// A debugger/loader access: Root PAS, no requesting CPU.
     pub fn host() -> AccessAttrs {
-        AccessAttrs { pas: Pas::Root, requester: None, privileged: true }
+        AccessAttrs {
+            pas: Pas::Root,
+            requester: None,
+            privileged: true,
+        }
     }
 
     /// An access from CPU `cpu` in physical address space `pas`.
     pub fn cpu(cpu: u32, pas: Pas) -> AccessAttrs {
-        AccessAttrs { pas, requester: Some(cpu), privileged: true }
+        AccessAttrs {
+            pas,
+            requester: Some(cpu),
+            privileged: true,
+        }
     }
 }
 
@@ -51,4 +59,16 @@ pub trait MmioDevice: Send + Sync {
     fn name(&self) -> &str;
     fn read(&self, offset: u64, size: u8, attrs: AccessAttrs) -> MmioResult<u64>;
     fn write(&self, offset: u64, size: u8, value: u64, attrs: AccessAttrs) -> MmioResult<()>;
+
+    /// Whether the device has a backing store the host can preload images
+    /// into (a NOR flash array), see [`MmioDevice::preload`].
+    fn can_preload(&self) -> bool {
+        false
+    }
+
+    /// Host-side preload of `bytes` into the device's backing store at
+    /// `offset` (the FIP into flash0), bypassing its programming interface.
+    fn preload(&self, offset: u64, _bytes: &[u8]) -> MmioResult<()> {
+        Err(MmioError::Decode { offset, size: 0 })
+    }
 }
