@@ -4,8 +4,8 @@ use crate::features::{self, Features};
 use crate::interp::DecodeCache;
 use crate::memory::ExclusiveMonitor;
 use crate::pstate::Pstate;
-use crate::sysreg::table::SysReg;
 use crate::sysreg::SysRegFile;
+use crate::sysreg::table::SysReg;
 use rme_mmu::{Pas, SecurityState};
 
 /// Reset configuration of one CPU.
@@ -28,8 +28,13 @@ impl CpuConfig {
     /// Aff0 = thread (0), Aff1 = core, Aff2 = cluster (TF-A's
     /// ARM_CONFIG_FVP_SHIFTED_AFF layout).
     pub fn fvp(index: u32) -> CpuConfig {
-        let cluster = (index / 4) as u64;
-        let core = (index % 4) as u64;
+        CpuConfig::fvp_at(index, index / 4, index % 4)
+    }
+
+    /// CPU `index` of the machine as core `core` of cluster `cluster`
+    /// (MPIDR_EL1.MT = 1: Aff2 = cluster, Aff1 = core, as FVP's AEM).
+    pub fn fvp_at(index: u32, cluster: u32, core: u32) -> CpuConfig {
+        let (cluster, core) = (u64::from(cluster & 0xff), u64::from(core & 0xff));
         CpuConfig {
             index,
             mpidr: (1 << 31) | (1 << 24) | (cluster << 16) | (core << 8),
@@ -110,7 +115,13 @@ impl Cpu {
     pub fn new(config: CpuConfig) -> Cpu {
         let mut cpu = Cpu {
             index: config.index,
-            state: CpuState { x: [0; 31], sp_el: [0; 4], pc: 0, pstate: Pstate::default(), sysregs: SysRegFile::new() },
+            state: CpuState {
+                x: [0; 31],
+                sp_el: [0; 4],
+                pc: 0,
+                pstate: Pstate::default(),
+                sysregs: SysRegFile::new(),
+            },
             features: Features::default(),
             lines: IrqLines::default(),
             wait: WaitState::Running,
@@ -150,11 +161,21 @@ impl Cpu {
             s.sysregs.set(reg, value);
         }
         s.sysregs.set(SysReg::MIDR_EL1, self.config.midr);
-        s.sysregs.set(SysReg::MPIDR_EL1, self.config.mpidr | (1 << 31));
+        s.sysregs
+            .set(SysReg::MPIDR_EL1, self.config.mpidr | (1 << 31));
         s.sysregs.set(SysReg::VPIDR_EL2, self.config.midr);
-        s.sysregs.set(SysReg::VMPIDR_EL2, self.config.mpidr | (1 << 31));
+        s.sysregs
+            .set(SysReg::VMPIDR_EL2, self.config.mpidr | (1 << 31));
         s.sysregs.set(SysReg::RVBAR_EL3, self.config.rvbar);
-        s.pstate = Pstate { el: 3, sp: true, d: true, a: true, i: true, f: true, ..Pstate::default() };
+        s.pstate = Pstate {
+            el: 3,
+            sp: true,
+            d: true,
+            a: true,
+            i: true,
+            f: true,
+            ..Pstate::default()
+        };
         s.pc = self.config.rvbar;
         self.features = Features::from_sysregs(&s.sysregs);
         self.wait = WaitState::Running;
@@ -164,7 +185,8 @@ impl Cpu {
         self.tlb.flush();
         self.tlbi_broadcast = false;
         // FEAT_RNG: a fixed seed per CPU keeps runs deterministic.
-        self.rng_state = 0x9e37_79b9_7f4a_7c15 ^ (self.index as u64).wrapping_mul(0xd1b5_4a32_d192_ed03);
+        self.rng_state =
+            0x9e37_79b9_7f4a_7c15 ^ (self.index as u64).wrapping_mul(0xd1b5_4a32_d192_ed03);
         self.sev_pending = false;
         self.last_exception = None;
         self.gic_seen = (u64::MAX, 0, 0, 0);
@@ -180,8 +202,12 @@ impl Cpu {
         self.gic = Some(port);
         let pfr0 = self.sr(SysReg::ID_AA64PFR0_EL1) & !(0xf << 24);
         self.set_sr(SysReg::ID_AA64PFR0_EL1, pfr0 | 1 << 24);
-        self.config.id_overrides.retain(|(r, _)| *r != SysReg::ID_AA64PFR0_EL1);
-        self.config.id_overrides.push((SysReg::ID_AA64PFR0_EL1, pfr0 | 1 << 24));
+        self.config
+            .id_overrides
+            .retain(|(r, _)| *r != SysReg::ID_AA64PFR0_EL1);
+        self.config
+            .id_overrides
+            .push((SysReg::ID_AA64PFR0_EL1, pfr0 | 1 << 24));
         self.gic_seen = (u64::MAX, 0, 0, 0);
         self.update_timers();
     }
@@ -228,13 +254,21 @@ impl Cpu {
     /// Reads X[n] with register 31 as the current SP.
     #[inline]
     pub fn x_or_sp(&self, n: u32) -> u64 {
-        if n == 31 { self.sp() } else { self.state.x[n as usize] }
+        if n == 31 {
+            self.sp()
+        } else {
+            self.state.x[n as usize]
+        }
     }
 
     /// Writes X[n] with register 31 as the current SP.
     #[inline]
     pub fn set_x_or_sp(&mut self, n: u32, v: u64) {
-        if n == 31 { self.set_sp(v) } else { self.state.x[n as usize] = v }
+        if n == 31 {
+            self.set_sp(v)
+        } else {
+            self.state.x[n as usize] = v
+        }
     }
 
     /// The current stack pointer (SP_EL0 or SP_ELx per PSTATE.SP).
@@ -292,7 +326,9 @@ impl Cpu {
     pub fn el2_enabled_in(&self, state: SecurityState) -> bool {
         match state {
             SecurityState::NonSecure | SecurityState::Realm => true,
-            SecurityState::Secure => self.features.sel2 && self.sr(SysReg::SCR_EL3) & (1 << 18) != 0,
+            SecurityState::Secure => {
+                self.features.sel2 && self.sr(SysReg::SCR_EL3) & (1 << 18) != 0
+            }
             SecurityState::Root => false,
         }
     }
@@ -307,7 +343,11 @@ impl Cpu {
     /// than direct reads" then).
     #[inline]
     pub fn hcr_el2(&self) -> u64 {
-        if self.el2_enabled() { self.sr(SysReg::HCR_EL2) } else { 0 }
+        if self.el2_enabled() {
+            self.sr(SysReg::HCR_EL2)
+        } else {
+            0
+        }
     }
 
     /// HCR_EL2.{E2H, TGE} == {1, 1}: the EL2&0 host regime.

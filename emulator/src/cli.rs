@@ -2,14 +2,22 @@
 //!
 //! ```text
 //! rme-emu boot [--demo world-tour|gpf] [--bl1 FILE] [--fip FILE]
-//!              [--kernel FILE] [--dtb FILE] [--initrd FILE] [--smp N]
-//!              [--memory SIZE] [--max-insns N]
+//!              [--kernel FILE] [--dtb FILE] [--initrd FILE] [--append ARGS]
+//!              [--data [INSTANCE=]FILE@ADDR]... [--uart N=TARGET]...
+//!              [-C NAME=VALUE]... [-f FILE] [--smp N] [--memory SIZE]
+//!              [--max-insns N]
 //! ```
+//!
+//! `-C`, `-f` and `--data` take FVP's spellings (see
+//! [`crate::fvp_parameters`]); [`crate::boot_plan`] merges them with the
+//! native options.
 //!
 //! Without `--bl1` the trusted ROM holds a built-in firmware-stubs demo:
 //! the world tour, or the one `--demo` names. The exit codes are listed in [`EXIT_CODES_HELP`] and printed by
 //! `--help`.
 
+use crate::console::{UartRoute, parse_uart_route};
+use crate::fvp_parameters::{DataLoad, FvpParameter, parse_data, parse_parameter};
 pub use crate::images::Demo;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -73,19 +81,46 @@ pub struct BootArgs {
     #[arg(long, value_name = "FILE")]
     pub dtb: Option<PathBuf>,
 
-    /// Initramfs, preloaded in DRAM at 0x9000_0000.
+    /// Initramfs, preloaded in DRAM at 0x9000_0000 (with --dtb, its range
+    /// is written into /chosen as linux,initrd-start/end).
     #[arg(long, value_name = "FILE")]
     pub initrd: Option<PathBuf>,
 
-    /// Number of CPUs (1-8; FVP layout: 4 cores per cluster). Only CPU 0
-    /// runs at reset; the others stay powered off (no power controller yet).
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=8))]
-    pub smp: u32,
+    /// Kernel command line, written into the --dtb's /chosen as bootargs.
+    #[arg(long, value_name = "ARGS", requires = "dtb")]
+    pub append: Option<String>,
 
-    /// DRAM size (e.g. 2G, 512M, 4096K, 3G): the first 2 GiB at
-    /// 0x8000_0000, the rest (up to 30 GiB) at 0x8_8000_0000.
-    #[arg(long, value_name = "SIZE", default_value = "2G", value_parser = parse_size)]
-    pub memory: u64,
+    /// Load FILE at physical address ADDR before the CPUs start (FVP:
+    /// --data cluster0.cpu0=FILE@ADDR). Repeatable.
+    #[arg(long, value_name = "[INSTANCE=]FILE@ADDR", value_parser = parse_data)]
+    pub data: Vec<DataLoad>,
+
+    /// Where UART N's output goes: stdio (default; tagged per UART once a
+    /// second one speaks), file:PATH, or null. Repeatable.
+    #[arg(long = "uart", value_name = "N=TARGET", value_parser = parse_uart_route)]
+    pub uarts: Vec<UartRoute>,
+
+    /// FVP model parameter, e.g. -C bp.secureflashloader.fname=bl1.bin,
+    /// -C bp.flashloader0.fname=fip.bin, -C bp.pl011_uart1.out_file=F,
+    /// -C bp.dram_size=4, -C cluster0.NUM_CORES=4. Unknown names are listed
+    /// once as ignored. Repeatable.
+    #[arg(short = 'C', long = "parameter", value_name = "NAME=VALUE", value_parser = parse_parameter)]
+    pub parameters: Vec<FvpParameter>,
+
+    /// FVP configuration file: one NAME=VALUE per line, # comments.
+    #[arg(short = 'f', long = "config-file", value_name = "FILE")]
+    pub config_file: Option<PathBuf>,
+
+    /// Number of CPUs (1-8; FVP layout: 4 cores per cluster) [default: 1].
+    /// With --bl1 every CPU leaves reset, as on FVP, and the firmware parks
+    /// the secondaries through the power controller.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=8))]
+    pub smp: Option<u32>,
+
+    /// DRAM size (e.g. 2G, 512M, 4096K, 3G) [default: 2G]: the first 2 GiB
+    /// at 0x8000_0000, the rest (up to 30 GiB) at 0x8_8000_0000.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub memory: Option<u64>,
 
     /// Stop after N retired instructions (exit code 3).
     #[arg(long, value_name = "N")]
@@ -95,7 +130,14 @@ pub struct BootArgs {
 impl BootArgs {
     /// True when no image was given (only the built-in demo boots).
     pub fn no_images(&self) -> bool {
-        self.bl1.is_none() && self.fip.is_none() && self.kernel.is_none() && self.dtb.is_none() && self.initrd.is_none()
+        self.bl1.is_none()
+            && self.fip.is_none()
+            && self.kernel.is_none()
+            && self.dtb.is_none()
+            && self.initrd.is_none()
+            && self.data.is_empty()
+            && self.parameters.is_empty()
+            && self.config_file.is_none()
     }
 }
 
@@ -108,16 +150,23 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
     if num.is_empty() {
         return Err(format!("`{s}` is not a size (expected e.g. 2G, 512M)"));
     }
-    let n: u64 = num.parse().map_err(|_| format!("`{s}` is not a size (expected e.g. 2G, 512M)"))?;
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("`{s}` is not a size (expected e.g. 2G, 512M)"))?;
     let shift = match suffix.to_ascii_uppercase().as_str() {
         "" | "B" => 0,
         "K" | "KB" | "KIB" => 10,
         "M" | "MB" | "MIB" => 20,
         "G" | "GB" | "GIB" => 30,
         "T" | "TB" | "TIB" => 40,
-        _ => return Err(format!("`{s}`: unknown size suffix `{suffix}` (use K, M, G or T)")),
+        _ => {
+            return Err(format!(
+                "`{s}`: unknown size suffix `{suffix}` (use K, M, G or T)"
+            ));
+        }
     };
-    n.checked_mul(1u64 << shift).ok_or_else(|| format!("`{s}` is too large"))
+    n.checked_mul(1u64 << shift)
+        .ok_or_else(|| format!("`{s}` is too large"))
 }
 
 #[cfg(test)]
@@ -160,11 +209,39 @@ mod tests {
     fn defaults() {
         let cli = Cli::try_parse_from(["rme-emu", "boot"]).unwrap();
         let Command::Boot(b) = cli.command;
-        assert_eq!(b.smp, 1);
-        assert_eq!(b.memory, 2 << 30);
+        assert_eq!(b.smp, None);
+        assert_eq!(b.memory, None);
         assert!(b.no_images());
         assert_eq!(b.demo, Demo::WorldTour);
         assert!(Cli::try_parse_from(["rme-emu", "boot", "--smp", "0"]).is_err());
         assert!(Cli::try_parse_from(["rme-emu", "boot", "--bogus"]).is_err());
+    }
+
+    #[test]
+    fn fvp_spellings() {
+        let cli = Cli::try_parse_from([
+            "rme-emu",
+            "boot",
+            "-C",
+            "bp.secureflashloader.fname=bl1.bin",
+            "-C",
+            "bp.flashloader0.fname=fip.bin",
+            "--data",
+            "cluster0.cpu0=Image@0x84000000",
+            "--uart",
+            "1=null",
+            "--parameter",
+            "bp.has_rme=1",
+        ])
+        .unwrap();
+        let Command::Boot(b) = cli.command;
+        assert_eq!(b.parameters.len(), 3);
+        assert_eq!(b.data.len(), 1);
+        assert_eq!(b.uarts.len(), 1);
+        assert!(!b.no_images());
+        // --append needs --dtb; a -C without = is a usage error.
+        assert!(Cli::try_parse_from(["rme-emu", "boot", "--append", "x"]).is_err());
+        assert!(Cli::try_parse_from(["rme-emu", "boot", "-C", "novalue"]).is_err());
+        assert!(Cli::try_parse_from(["rme-emu", "boot", "--uart", "7=stdio"]).is_err());
     }
 }

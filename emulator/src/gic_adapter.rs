@@ -32,7 +32,13 @@ fn err(e: IccError) -> CpuIfError {
 }
 
 fn reg(enc: SysRegEnc) -> Option<IccReg> {
-    IccReg::from_encoding(enc.op0() as u8, enc.op1() as u8, enc.crn() as u8, enc.crm() as u8, enc.op2() as u8)
+    IccReg::from_encoding(
+        enc.op0() as u8,
+        enc.op1() as u8,
+        enc.crn() as u8,
+        enc.crm() as u8,
+        enc.op2() as u8,
+    )
 }
 
 impl GicCpuPort for GicPort {
@@ -41,7 +47,13 @@ impl GicCpuPort for GicPort {
         Some(self.0.icc_read(cpu, r, ctx(c)).map_err(err))
     }
 
-    fn write(&self, cpu: usize, enc: SysRegEnc, c: CpuIfContext, value: u64) -> Option<Result<(), CpuIfError>> {
+    fn write(
+        &self,
+        cpu: usize,
+        enc: SysRegEnc,
+        c: CpuIfContext,
+        value: u64,
+    ) -> Option<Result<(), CpuIfError>> {
         let r = reg(enc)?;
         Some(self.0.icc_write(cpu, r, ctx(c), value).map_err(err))
     }

@@ -6,7 +6,7 @@
 //! | option     | load address  | region          | FVP parameter                |
 //! |------------|---------------|-----------------|------------------------------|
 //! | `--bl1`    | `0x0`         | trusted ROM     | `bp.secureflashloader.fname` |
-//! | `--fip`    | `0x0800_0000` | NOR flash0      | `bp.flashloader0.fname`      |
+//! | `--fip`    | `0x0800_0000` | NOR flash0 (CFI)| `bp.flashloader0.fname`      |
 //! | `--kernel` | `0x8400_0000` | DRAM            | preloaded BL33               |
 //! | `--dtb`    | `0x8200_0000` | DRAM            | preloaded DTB (x0 of BL33)   |
 //! | `--initrd` | `0x9000_0000` | DRAM            | initramfs                    |
@@ -51,31 +51,84 @@ pub struct Image {
 #[derive(Debug, thiserror::Error)]
 pub enum ImageError {
     #[error("cannot read {source_}: {err}")]
-    Read { source_: Source, err: std::io::Error },
+    Read {
+        source_: Source,
+        err: std::io::Error,
+    },
     #[error("{source_} is empty")]
     Empty { source_: Source },
-    #[error("{source_} ({len} bytes) does not fit in {region} at {load_addr:#x}: {room} bytes available")]
-    TooLarge { source_: Source, len: u64, region: String, load_addr: u64, room: u64 },
+    #[error(
+        "{source_} ({len} bytes) does not fit in {region} at {load_addr:#x}: {room} bytes available"
+    )]
+    TooLarge {
+        source_: Source,
+        len: u64,
+        region: String,
+        load_addr: u64,
+        room: u64,
+    },
     #[error("{source_}: load address {load_addr:#x} is not in any memory of the machine{hint}")]
-    NoMemory { source_: Source, load_addr: u64, hint: String },
+    NoMemory {
+        source_: Source,
+        load_addr: u64,
+        hint: String,
+    },
+    #[error("{source_}: not a usable device tree blob: {err}")]
+    Dtb {
+        source_: Source,
+        err: crate::fdt::FdtError,
+    },
     #[error("{source_} [{a_start:#x}, {a_end:#x}) overlaps {other} [{b_start:#x}, {b_end:#x})")]
-    Overlap { source_: Source, a_start: u64, a_end: u64, other: Source, b_start: u64, b_end: u64 },
+    Overlap {
+        source_: Source,
+        a_start: u64,
+        a_end: u64,
+        other: Source,
+        b_start: u64,
+        b_end: u64,
+    },
 }
 
 impl Image {
     /// Reads `path` given with `option`, to be loaded at `load_addr`.
-    pub fn from_file(option: &'static str, path: &Path, load_addr: u64) -> Result<Image, ImageError> {
-        let source = Source::File { option, path: path.to_path_buf() };
+    pub fn from_file(
+        option: &'static str,
+        path: &Path,
+        load_addr: u64,
+    ) -> Result<Image, ImageError> {
+        let source = Source::File {
+            option,
+            path: path.to_path_buf(),
+        };
         match std::fs::read(path) {
             Ok(bytes) if bytes.is_empty() => Err(ImageError::Empty { source_: source }),
-            Ok(bytes) => Ok(Image { source, load_addr, bytes }),
-            Err(err) => Err(ImageError::Read { source_: source, err }),
+            Ok(bytes) => Ok(Image {
+                source,
+                load_addr,
+                bytes,
+            }),
+            Err(err) => Err(ImageError::Read {
+                source_: source,
+                err,
+            }),
         }
     }
 
     /// An image built into the emulator.
     pub fn builtin(name: &str, load_addr: u64, bytes: Vec<u8>) -> Image {
-        Image { source: Source::Builtin { name: name.into() }, load_addr, bytes }
+        Image {
+            source: Source::Builtin { name: name.into() },
+            load_addr,
+            bytes,
+        }
+    }
+
+    /// The option that named the file (`--dtb`), if it came from one.
+    pub fn option(&self) -> Option<&'static str> {
+        match &self.source {
+            Source::File { option, .. } => Some(option),
+            Source::Builtin { .. } => None,
+        }
     }
 
     /// One past the last byte.
@@ -132,21 +185,40 @@ impl Demo {
     }
 }
 
-/// The images named by `boot`'s options, read from their files, in the
-/// order `--bl1 --fip --dtb --kernel --initrd`.
-pub fn read_boot_images(args: &crate::cli::BootArgs) -> Result<Vec<Image>, ImageError> {
+/// The images named by the boot plan, read from their files, in the
+/// order `--bl1 --fip --dtb --kernel --initrd --data...`. With `--dtb`,
+/// `--append` becomes /chosen `bootargs` and `--initrd`'s range
+/// /chosen `linux,initrd-start`/`linux,initrd-end` (as QEMU and FVP
+/// users' boot-wrappers do).
+pub fn read_boot_images(plan: &crate::boot_plan::BootPlan) -> Result<Vec<Image>, ImageError> {
     let slots: [(&'static str, &Option<PathBuf>, u64); 5] = [
-        ("--bl1", &args.bl1, map::TRUSTED_ROM_BASE),
-        ("--fip", &args.fip, map::FLASH0_BASE),
-        ("--dtb", &args.dtb, map::DTB_LOAD_ADDR),
-        ("--kernel", &args.kernel, map::KERNEL_LOAD_ADDR),
-        ("--initrd", &args.initrd, map::INITRD_LOAD_ADDR),
+        ("--bl1", &plan.bl1, map::TRUSTED_ROM_BASE),
+        ("--fip", &plan.fip, map::FLASH0_BASE),
+        ("--dtb", &plan.dtb, map::DTB_LOAD_ADDR),
+        ("--kernel", &plan.kernel, map::KERNEL_LOAD_ADDR),
+        ("--initrd", &plan.initrd, map::INITRD_LOAD_ADDR),
     ];
     let mut images = Vec::new();
     for (option, path, addr) in slots {
         if let Some(path) = path {
             images.push(Image::from_file(option, path, addr)?);
         }
+    }
+    let initrd = images
+        .iter()
+        .find(|i| i.option() == Some("--initrd"))
+        .map(|i| (i.load_addr, i.end()));
+    if let Some(dtb) = images.iter_mut().find(|i| i.option() == Some("--dtb")) {
+        if plan.append.is_some() || initrd.is_some() {
+            dtb.bytes = crate::fdt::apply_chosen(&dtb.bytes, plan.append.as_deref(), initrd)
+                .map_err(|err| ImageError::Dtb {
+                    source_: dtb.source.clone(),
+                    err,
+                })?;
+        }
+    }
+    for d in &plan.data {
+        images.push(Image::from_file("--data", &d.path, d.addr)?);
     }
     Ok(images)
 }
@@ -156,7 +228,9 @@ pub fn read_boot_images(args: &crate::cli::BootArgs) -> Result<Vec<Image>, Image
 pub fn check(images: &[Image], bus: &PhysBus) -> Result<(), ImageError> {
     for img in images {
         if img.bytes.is_empty() {
-            return Err(ImageError::Empty { source_: img.source.clone() });
+            return Err(ImageError::Empty {
+                source_: img.source.clone(),
+            });
         }
         let Some((name, base, size, kind)) = bus.region_at(img.load_addr) else {
             let hint = if img.load_addr >= map::DRAM0_BASE {
@@ -164,9 +238,13 @@ pub fn check(images: &[Image], bus: &PhysBus) -> Result<(), ImageError> {
             } else {
                 String::new()
             };
-            return Err(ImageError::NoMemory { source_: img.source.clone(), load_addr: img.load_addr, hint });
+            return Err(ImageError::NoMemory {
+                source_: img.source.clone(),
+                load_addr: img.load_addr,
+                hint,
+            });
         };
-        if kind == rme_mmu::RegionKind::Mmio {
+        if kind == rme_mmu::RegionKind::Mmio && !bus.is_loadable(img.load_addr) {
             return Err(ImageError::NoMemory {
                 source_: img.source.clone(),
                 load_addr: img.load_addr,
@@ -207,14 +285,18 @@ pub fn check(images: &[Image], bus: &PhysBus) -> Result<(), ImageError> {
 pub fn load(images: &[Image], bus: &PhysBus) -> Result<(), ImageError> {
     check(images, bus)?;
     for img in images {
-        let region = bus.region_at(img.load_addr).map(|r| r.0.to_string()).unwrap_or_default();
+        let region = bus
+            .region_at(img.load_addr)
+            .map(|r| r.0.to_string())
+            .unwrap_or_default();
         tracing::info!(target: "platform", image = %img.source, addr = format_args!("{:#x}", img.load_addr),
             size = img.bytes.len(), sha256 = %img.sha256_hex(), %region, "image loaded");
-        bus.load(img.load_addr, &img.bytes).map_err(|_| ImageError::NoMemory {
-            source_: img.source.clone(),
-            load_addr: img.load_addr,
-            hint: String::new(),
-        })?;
+        bus.load(img.load_addr, &img.bytes)
+            .map_err(|_| ImageError::NoMemory {
+                source_: img.source.clone(),
+                load_addr: img.load_addr,
+                hint: String::new(),
+            })?;
     }
     Ok(())
 }
@@ -233,7 +315,10 @@ mod tests {
     #[test]
     fn sha256_of_abc() {
         let img = Image::builtin("t", 0, b"abc".to_vec());
-        assert_eq!(img.sha256_hex(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+        assert_eq!(
+            img.sha256_hex(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 
     #[test]
@@ -249,13 +334,23 @@ mod tests {
         let bus = bus();
         let ok = Image::builtin("a", 0x8000_0000, vec![1, 2, 3, 4]);
         load(std::slice::from_ref(&ok), &bus).unwrap();
-        assert_eq!(bus.read(0x8000_0000, 4, rme_mmu::AccessAttrs::host()).unwrap(), 0x0403_0201);
+        assert_eq!(
+            bus.read(0x8000_0000, 4, rme_mmu::AccessAttrs::host())
+                .unwrap(),
+            0x0403_0201
+        );
 
         let big = Image::builtin("big", 0x800, vec![0; 0x801]);
-        assert!(matches!(check(&[big], &bus), Err(ImageError::TooLarge { room: 0x800, .. })));
+        assert!(matches!(
+            check(&[big], &bus),
+            Err(ImageError::TooLarge { room: 0x800, .. })
+        ));
 
         let nowhere = Image::builtin("n", 0x9000_0000, vec![0; 4]);
-        assert!(matches!(check(&[nowhere], &bus), Err(ImageError::NoMemory { .. })));
+        assert!(matches!(
+            check(&[nowhere], &bus),
+            Err(ImageError::NoMemory { .. })
+        ));
 
         let b = Image::builtin("b", 0x8000_0002, vec![0; 4]);
         let e = check(&[ok, b], &bus).unwrap_err();

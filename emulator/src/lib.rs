@@ -7,11 +7,19 @@
 //! * [`images`]: boot images (`--bl1`, `--fip`, `--kernel`, ...): reading,
 //!   checking, loading.
 //! * [`stop`]: why a run stopped, the summary line and the exit codes.
-//! * [`cli`]: the command line.
+//! * [`cli`]: the command line; [`fvp_parameters`]: its FVP spellings
+//!   (`-C`, `-f`, `--data`); [`boot_plan`]: both merged.
+//! * [`console`]: where each UART's output goes (`--uart`), tagged per UART.
 //! * [`gic_adapter`]: the GICv3 behind the CPUs' GIC port.
+//! * [`fdt`]: a small DTB reader/editor/writer, used to put `--append` and
+//!   `--initrd` into the device tree's `/chosen` node.
 #![forbid(unsafe_code)]
 
+pub mod boot_plan;
 pub mod cli;
+pub mod console;
+pub mod fdt;
+pub mod fvp_parameters;
 pub mod gic_adapter;
 pub mod images;
 pub mod machine;

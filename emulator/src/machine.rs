@@ -19,9 +19,10 @@
 //! off) and nothing modelled can wake one: there is no GIC or timer yet, so
 //! only a pending event register or an asserted interrupt line counts.
 //!
-//! Power: only CPU 0 runs at reset; CPUs 1.. are held powered off, because
-//! nothing can release them until the FVP power controller (0x1c10_0000)
-//! is modelled.
+//! Power: with real firmware every CPU leaves reset (as on FVP) and the
+//! firmware parks the secondaries through the FVP power controller
+//! (0x1c10_0000): a WFI after PPOFFR powers a PE down, PPONR powers it on.
+//! The built-in demos run on CPU 0 alone.
 
 use crate::images::{self, Demo, Image, ImageError};
 use crate::platform::fvp_memory_map::{self as map, FvpPlatform, PlatformError, UartSinks};
@@ -46,8 +47,10 @@ pub const NS_PER_INSN: u64 = rme_cpu::generic_timer::NS_PER_INSN;
 #[derive(Clone, Debug)]
 pub struct MachineConfig {
     /// Number of CPUs (FVP layout: 4 cores per cluster, see
-    /// [`CpuConfig::fvp`]).
+    /// [`CpuConfig::fvp`]); [`MachineConfig::cluster_cores`] overrides it.
     pub smp: u32,
+    /// Cores in cluster 0 and in cluster 1 (`-C clusterN.NUM_CORES`).
+    pub cluster_cores: Option<[u32; 2]>,
     /// DRAM bytes (see [`map::dram_banks`]).
     pub memory: u64,
     /// Round-robin quantum in retired instructions.
@@ -58,9 +61,37 @@ pub struct MachineConfig {
     pub start_secondaries: bool,
 }
 
+impl MachineConfig {
+    /// Each CPU's configuration, in machine order (cluster 0 first).
+    pub fn cpu_configs(&self) -> Vec<CpuConfig> {
+        let [c0, c1] = self.cluster_cores.unwrap_or_else(|| {
+            let n = self.smp.max(1);
+            [n.min(4), n.saturating_sub(4)]
+        });
+        let layout = (0..c0)
+            .map(|core| (0, core))
+            .chain((0..c1).map(|core| (1, core)));
+        let cpus: Vec<CpuConfig> = layout
+            .enumerate()
+            .map(|(i, (cl, co))| CpuConfig::fvp_at(i as u32, cl, co))
+            .collect();
+        if cpus.is_empty() {
+            vec![CpuConfig::fvp(0)]
+        } else {
+            cpus
+        }
+    }
+}
+
 impl Default for MachineConfig {
     fn default() -> Self {
-        MachineConfig { smp: 1, memory: map::MEMORY_DEFAULT, quantum: DEFAULT_QUANTUM, start_secondaries: false }
+        MachineConfig {
+            smp: 1,
+            cluster_cores: None,
+            memory: map::MEMORY_DEFAULT,
+            quantum: DEFAULT_QUANTUM,
+            start_secondaries: false,
+        }
     }
 }
 
@@ -76,13 +107,16 @@ impl Machine {
     /// Builds the platform and the CPUs; every CPU is at its reset state
     /// (EL3, PC = RVBAR_EL3 = 0), CPUs other than 0 powered off.
     pub fn new(config: &MachineConfig, sinks: UartSinks) -> Result<Machine, PlatformError> {
-        let smp = config.smp.max(1);
-        let mpidrs: Vec<u64> = (0..smp).map(|i| CpuConfig::fvp(i).mpidr).collect();
+        let configs = config.cpu_configs();
+        let mpidrs: Vec<u64> = configs.iter().map(|c| c.mpidr).collect();
         let platform = map::build(config.memory, &mpidrs, sinks)?;
-        let port: Arc<dyn rme_cpu::GicCpuPort> = Arc::new(crate::gic_adapter::GicPort(platform.gic.clone()));
-        let cpus = (0..smp)
-            .map(|i| {
-                let mut cpu = Cpu::new(CpuConfig::fvp(i));
+        let port: Arc<dyn rme_cpu::GicCpuPort> =
+            Arc::new(crate::gic_adapter::GicPort(platform.gic.clone()));
+        let cpus = configs
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let mut cpu = Cpu::new(c);
                 cpu.attach_gic(port.clone());
                 if i != 0 && !config.start_secondaries {
                     cpu.power_off();
@@ -90,7 +124,12 @@ impl Machine {
                 cpu
             })
             .collect();
-        Ok(Machine { platform, cpus, quantum: config.quantum.max(1), interrupt: Arc::new(AtomicBool::new(false)) })
+        Ok(Machine {
+            platform,
+            cpus,
+            quantum: config.quantum.max(1),
+            interrupt: Arc::new(AtomicBool::new(false)),
+        })
     }
 
     /// The physical bus (to load or inspect memory).
@@ -179,7 +218,9 @@ impl Machine {
                 let exit = self.cpus[i].run(&self.platform.bus, self.quantum.min(remaining));
                 retired += exit.retired;
                 round = round.max(exit.retired);
-                self.platform.clock.advance_to(round_start_ns + round * NS_PER_INSN);
+                self.platform
+                    .clock
+                    .advance_to(round_start_ns + round * NS_PER_INSN);
                 if self.cpus[i].take_sev() {
                     for (j, other) in self.cpus.iter_mut().enumerate() {
                         if j != i {
@@ -206,7 +247,9 @@ impl Machine {
                     }
                 }
                 for ev in self.platform.power.take_requests() {
-                    let target = self.cpus.iter_mut().find(|c| c.sr(rme_cpu::SysReg::MPIDR_EL1) & 0xff_ffff == ev.mpidr as u64 & 0xff_ffff);
+                    let target = self.cpus.iter_mut().find(|c| {
+                        c.sr(rme_cpu::SysReg::MPIDR_EL1) & 0xff_ffff == ev.mpidr as u64 & 0xff_ffff
+                    });
                     if let Some(c) = target {
                         tracing::debug!(target: "platform", cpu = c.index, "powered on (FVP power controller)");
                         c.power_on();
@@ -216,7 +259,12 @@ impl Machine {
                 match exit.reason {
                     StopReason::Budget | StopReason::Waiting(_) => {}
                     StopReason::Unimplemented { pc, word, what } => {
-                        break 'run Stop::Unimplemented { cpu: i as u32, pc, word, what };
+                        break 'run Stop::Unimplemented {
+                            cpu: i as u32,
+                            pc,
+                            word,
+                            what,
+                        };
                     }
                 }
             }
@@ -226,7 +274,12 @@ impl Machine {
             if !self.cpus.iter_mut().any(can_make_progress) {
                 // WFI fast-forward (DESIGN.md "Time"): when every PE waits,
                 // guest time jumps to the next timer event.
-                let next = self.cpus.iter().filter(|c| c.wait != WaitState::Off).filter_map(|c| c.next_timer_event_ns()).min();
+                let next = self
+                    .cpus
+                    .iter()
+                    .filter(|c| c.wait != WaitState::Off)
+                    .filter_map(|c| c.next_timer_event_ns())
+                    .min();
                 if let Some(ns) = next.filter(|&ns| ns > self.platform.clock.now_ns()) {
                     self.platform.clock.advance_to(ns);
                     for c in &mut self.cpus {
@@ -241,7 +294,11 @@ impl Machine {
                 break 'run Stop::AllHalted;
             }
         };
-        let summary = RunSummary { stop, retired, elapsed: start.elapsed() };
+        let summary = RunSummary {
+            stop,
+            retired,
+            elapsed: start.elapsed(),
+        };
         tracing::debug!(target: "platform", "run stopped: {summary}");
         summary
     }

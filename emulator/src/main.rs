@@ -5,9 +5,10 @@
 
 use clap::Parser;
 use rme_emu::cli::{BootArgs, Cli, Command};
+use rme_emu::console::{self, Console};
 use rme_emu::platform::fvp_memory_map::PlatformError;
 use rme_emu::stop::{EXIT_BAD_INPUT, EXIT_EMULATOR_STOP};
-use rme_emu::{Machine, MachineConfig, UartSinks, images};
+use rme_emu::{Machine, MachineConfig, boot_plan, images};
 use std::io::Write;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -28,10 +29,16 @@ fn main() -> ExitCode {
 /// `RME_LOG` is the filter (e.g. `platform=debug,cpu=trace`); default
 /// `warn`. Logs go to stderr so stdout carries only the guest's UARTs.
 fn init_logging() {
-    let filter =
-        EnvFilter::builder().with_default_directive(LevelFilter::WARN.into()).with_env_var("RME_LOG").from_env_lossy();
+    let filter = EnvFilter::builder()
+        .with_default_directive(LevelFilter::WARN.into())
+        .with_env_var("RME_LOG")
+        .from_env_lossy();
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi)
+        .init();
 }
 
 /// First Ctrl-C: the run stops cleanly at the end of the current quantum
@@ -39,8 +46,12 @@ fn init_logging() {
 /// once with 130.
 fn install_ctrl_c() -> Arc<AtomicBool> {
     let flag = Arc::new(AtomicBool::new(false));
-    let registered = signal_hook::flag::register_conditional_shutdown(signal_hook::consts::SIGINT, 130, flag.clone())
-        .and_then(|_| signal_hook::flag::register(signal_hook::consts::SIGINT, flag.clone()));
+    let registered = signal_hook::flag::register_conditional_shutdown(
+        signal_hook::consts::SIGINT,
+        130,
+        flag.clone(),
+    )
+    .and_then(|_| signal_hook::flag::register(signal_hook::consts::SIGINT, flag.clone()));
     if let Err(e) = registered {
         tracing::warn!(target: "platform", "cannot install the Ctrl-C handler: {e}");
     }
@@ -52,17 +63,40 @@ fn error(msg: impl std::fmt::Display) {
 }
 
 fn boot(args: &BootArgs, interrupt: Arc<AtomicBool>) -> i32 {
+    let plan = match boot_plan::resolve(args) {
+        Ok(p) => p,
+        Err(e) => {
+            error(e);
+            return EXIT_BAD_INPUT;
+        }
+    };
+    if let Some(line) = plan.ignored_line() {
+        eprintln!("rme-emu: {line}");
+    }
     // Read every image before building anything: bad input fails fast.
-    let imgs = match images::read_boot_images(args) {
+    let imgs = match images::read_boot_images(&plan) {
         Ok(i) => i,
         Err(e) => {
             error(e);
             return EXIT_BAD_INPUT;
         }
     };
+    let console = Console::stdout();
+    let sinks = match console::open_sinks(&plan.uarts, &console) {
+        Ok(s) => s,
+        Err(e) => {
+            error(e);
+            return EXIT_BAD_INPUT;
+        }
+    };
     // Real firmware (--bl1) expects every PE out of reset, as FVP does.
-    let config = MachineConfig { smp: args.smp, memory: args.memory, start_secondaries: args.bl1.is_some(), ..MachineConfig::default() };
-    let mut machine = match Machine::new(&config, UartSinks::stdout()) {
+    let config = MachineConfig {
+        cluster_cores: Some(plan.cluster_cores),
+        memory: plan.memory,
+        start_secondaries: plan.bl1.is_some(),
+        ..MachineConfig::default()
+    };
+    let mut machine = match Machine::new(&config, sinks) {
         Ok(m) => m,
         Err(e @ PlatformError::MemorySize { .. }) => {
             error(e);
@@ -77,10 +111,10 @@ fn boot(args: &BootArgs, interrupt: Arc<AtomicBool>) -> i32 {
         error(e);
         return EXIT_BAD_INPUT;
     }
-    if args.bl1.is_none() {
+    if plan.bl1.is_none() {
         // The trusted ROM holds the built-in demo unless --bl1 replaces it.
-        tracing::info!(target: "platform", demo = args.demo.name(), "no --bl1: the trusted ROM holds a built-in demo");
-        if let Err(e) = machine.load_demo(args.demo) {
+        tracing::info!(target: "platform", demo = plan.demo.name(), "no --bl1: the trusted ROM holds a built-in demo");
+        if let Err(e) = machine.load_demo(plan.demo) {
             error(e);
             return EXIT_EMULATOR_STOP;
         }
@@ -88,8 +122,9 @@ fn boot(args: &BootArgs, interrupt: Arc<AtomicBool>) -> i32 {
 
     machine.set_interrupt_flag(interrupt);
 
-    let summary = machine.run(args.max_insns);
+    let summary = machine.run(plan.max_insns);
     machine.flush_consoles();
+    console.flush();
     let _ = std::io::stdout().flush();
     eprintln!("rme-emu: {summary}");
     summary.stop.exit_code()

@@ -36,7 +36,12 @@ pub enum Stop {
     /// The host asked the run to stop (Ctrl-C).
     Interrupted,
     /// A CPU needs something rme-emu does not implement yet.
-    Unimplemented { cpu: u32, pc: u64, word: u32, what: &'static str },
+    Unimplemented {
+        cpu: u32,
+        pc: u64,
+        word: u32,
+        what: &'static str,
+    },
     /// Every CPU waits (WFI/WFE/off) and nothing modelled can wake one.
     AllHalted,
 }
@@ -60,8 +65,16 @@ impl fmt::Display for Stop {
             Stop::Reboot => f.write_str("reboot requested"),
             Stop::InstructionLimit => f.write_str("instruction limit reached"),
             Stop::Interrupted => f.write_str("interrupted"),
-            Stop::Unimplemented { cpu, pc, word, what } => {
-                write!(f, "not implemented: {what} (CPU {cpu}, PC {pc:#x}, instruction word {word:#010x})")
+            Stop::Unimplemented {
+                cpu,
+                pc,
+                word,
+                what,
+            } => {
+                write!(
+                    f,
+                    "not implemented: {what} (CPU {cpu}, PC {pc:#x}, instruction word {word:#010x})"
+                )
             }
             Stop::AllHalted => f.write_str("all CPUs halted in WFI/WFE with no wake-up source"),
         }
@@ -82,7 +95,11 @@ impl RunSummary {
     /// Millions of instructions per second of wall time.
     pub fn mips(&self) -> f64 {
         let s = self.elapsed.as_secs_f64();
-        if s > 0.0 { self.retired as f64 / s / 1e6 } else { 0.0 }
+        if s > 0.0 {
+            self.retired as f64 / s / 1e6
+        } else {
+            0.0
+        }
     }
 }
 
@@ -92,7 +109,13 @@ impl fmt::Display for RunSummary {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let secs = self.elapsed.as_secs_f64();
         let prec = if secs < 1.0 { 6 } else { 3 };
-        write!(f, "{}: {} instructions retired in {secs:.prec$} s ({:.1} MIPS)", self.stop, self.retired, self.mips())
+        write!(
+            f,
+            "{}: {} instructions retired in {secs:.prec$} s ({:.1} MIPS)",
+            self.stop,
+            self.retired,
+            self.mips()
+        )
     }
 }
 
@@ -107,14 +130,37 @@ mod tests {
         assert_eq!(Stop::InstructionLimit.exit_code(), 3);
         assert_eq!(Stop::Interrupted.exit_code(), 130);
         assert_eq!(Stop::AllHalted.exit_code(), 1);
-        assert_eq!(Stop::Unimplemented { cpu: 0, pc: 0, word: 0, what: "x" }.exit_code(), 1);
+        assert_eq!(
+            Stop::Unimplemented {
+                cpu: 0,
+                pc: 0,
+                word: 0,
+                what: "x"
+            }
+            .exit_code(),
+            1
+        );
     }
 
     #[test]
     fn summary_line() {
-        let s = RunSummary { stop: Stop::PowerOff, retired: 2_000_000, elapsed: Duration::from_secs(2) };
-        assert_eq!(s.to_string(), "power-off: 2000000 instructions retired in 2.000 s (1.0 MIPS)");
-        let s = RunSummary { stop: Stop::InstructionLimit, retired: 1000, elapsed: Duration::from_micros(250) };
-        assert_eq!(s.to_string(), "instruction limit reached: 1000 instructions retired in 0.000250 s (4.0 MIPS)");
+        let s = RunSummary {
+            stop: Stop::PowerOff,
+            retired: 2_000_000,
+            elapsed: Duration::from_secs(2),
+        };
+        assert_eq!(
+            s.to_string(),
+            "power-off: 2000000 instructions retired in 2.000 s (1.0 MIPS)"
+        );
+        let s = RunSummary {
+            stop: Stop::InstructionLimit,
+            retired: 1000,
+            elapsed: Duration::from_micros(250),
+        };
+        assert_eq!(
+            s.to_string(),
+            "instruction limit reached: 1000 instructions retired in 0.000250 s (4.0 MIPS)"
+        );
     }
 }

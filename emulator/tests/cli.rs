@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 
 fn rme_emu(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rme-emu")).args(args).env_remove("RME_LOG").output().expect("run rme-emu")
+    Command::new(env!("CARGO_BIN_EXE_rme-emu"))
+        .args(args)
+        .env_remove("RME_LOG")
+        .output()
+        .expect("run rme-emu")
 }
 
 fn stdout(o: &Output) -> String {
@@ -30,12 +34,19 @@ fn scratch(name: &str, len: u64) -> PathBuf {
 /// and returns N.
 fn summary(line: &str, reason: &str) -> u64 {
     let prefix = format!("rme-emu: {reason}: ");
-    let rest =
-        line.strip_prefix(&prefix).unwrap_or_else(|| panic!("summary line {line:?} should start with {prefix:?}"));
-    let (n, rest) = rest.split_once(" instructions retired in ").unwrap_or_else(|| panic!("bad summary {line:?}"));
-    let (t, rest) = rest.split_once(" s (").unwrap_or_else(|| panic!("bad summary {line:?}"));
+    let rest = line
+        .strip_prefix(&prefix)
+        .unwrap_or_else(|| panic!("summary line {line:?} should start with {prefix:?}"));
+    let (n, rest) = rest
+        .split_once(" instructions retired in ")
+        .unwrap_or_else(|| panic!("bad summary {line:?}"));
+    let (t, rest) = rest
+        .split_once(" s (")
+        .unwrap_or_else(|| panic!("bad summary {line:?}"));
     assert!(t.parse::<f64>().is_ok(), "time in {line:?}");
-    let m = rest.strip_suffix(" MIPS)").unwrap_or_else(|| panic!("bad summary {line:?}"));
+    let m = rest
+        .strip_suffix(" MIPS)")
+        .unwrap_or_else(|| panic!("bad summary {line:?}"));
     assert!(m.parse::<f64>().is_ok(), "MIPS in {line:?}");
     n.parse().unwrap_or_else(|_| panic!("count in {line:?}"))
 }
@@ -48,7 +59,9 @@ fn boot_world_tour_powers_off() {
     let out = stdout(&o);
     let mut from = 0;
     for line in rme_firmware_stubs::WORLD_TOUR_LINES {
-        let at = out[from..].find(line).unwrap_or_else(|| panic!("{line:?} missing (in order) from stdout:\n{out}"));
+        let at = out[from..]
+            .find(line)
+            .unwrap_or_else(|| panic!("{line:?} missing (in order) from stdout:\n{out}"));
         from += at + line.len();
     }
     let lines: Vec<&str> = err.lines().collect();
@@ -62,7 +75,8 @@ fn missing_bl1_is_one_error_line_and_exit_2() {
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
     assert_eq!(
-        err, "rme-emu: error: cannot read --bl1 /nonexistent: No such file or directory (os error 2)\n",
+        err,
+        "rme-emu: error: cannot read --bl1 /nonexistent: No such file or directory (os error 2)\n",
         "stderr"
     );
     assert!(o.stdout.is_empty());
@@ -75,7 +89,10 @@ fn empty_bl1_is_refused() {
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.contains(p.to_str().unwrap()) && err.contains("empty"), "{err}");
+    assert!(
+        err.contains(p.to_str().unwrap()) && err.contains("empty"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -85,7 +102,10 @@ fn oversized_bl1_is_refused() {
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.contains(p.to_str().unwrap()) && err.contains("does not fit in trusted-rom"), "{err}");
+    assert!(
+        err.contains(p.to_str().unwrap()) && err.contains("does not fit in trusted-rom"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -93,20 +113,38 @@ fn overlapping_images_are_refused() {
     // A 33 MiB DTB at 0x8200_0000 runs into the kernel at 0x8400_0000.
     let dtb = scratch("big.dtb", 33 << 20);
     let kernel = scratch("Image", 4096);
-    let o = rme_emu(&["boot", "--dtb", dtb.to_str().unwrap(), "--kernel", kernel.to_str().unwrap()]);
+    let o = rme_emu(&[
+        "boot",
+        "--dtb",
+        dtb.to_str().unwrap(),
+        "--kernel",
+        kernel.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
     assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.contains("overlaps") && err.contains("--dtb") && err.contains("--kernel"), "{err}");
+    assert!(
+        err.contains("overlaps") && err.contains("--dtb") && err.contains("--kernel"),
+        "{err}"
+    );
 }
 
 #[test]
 fn kernel_outside_small_memory_is_refused() {
     let kernel = scratch("Image2", 4096);
-    let o = rme_emu(&["boot", "--memory", "16M", "--kernel", kernel.to_str().unwrap()]);
+    let o = rme_emu(&[
+        "boot",
+        "--memory",
+        "16M",
+        "--kernel",
+        kernel.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
-    assert!(err.contains("--kernel") && err.contains("--memory"), "{err}");
+    assert!(
+        err.contains("--kernel") && err.contains("--memory"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -183,7 +221,14 @@ fn smp_and_large_memory_boot_the_same() {
 /// A --bl1 file holding `words`.
 fn bl1_program(name: &str, words: &[u32]) -> PathBuf {
     let p = scratch(name, 0);
-    std::fs::write(&p, words.iter().flat_map(|w| w.to_le_bytes()).collect::<Vec<u8>>()).unwrap();
+    std::fs::write(
+        &p,
+        words
+            .iter()
+            .flat_map(|w| w.to_le_bytes())
+            .collect::<Vec<u8>>(),
+    )
+    .unwrap();
     p
 }
 
@@ -196,7 +241,10 @@ fn sleeping_for_ever_is_an_emulator_stop() {
     let o = rme_emu(&["boot", "--bl1", p.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let err = stderr(&o);
-    summary(err.lines().last().unwrap(), "all CPUs halted in WFI/WFE with no wake-up source");
+    summary(
+        err.lines().last().unwrap(),
+        "all CPUs halted in WFI/WFE with no wake-up source",
+    );
 }
 
 #[test]
@@ -210,7 +258,10 @@ fn ctrl_c_interrupts_with_130() {
         .spawn()
         .unwrap();
     std::thread::sleep(std::time::Duration::from_millis(500));
-    let killed = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    let killed = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(killed.success());
     let o = child.wait_with_output().unwrap();
     assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));

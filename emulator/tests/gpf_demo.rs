@@ -34,7 +34,8 @@ fn boot_patched(symbol: &str, word: u32) -> (RunSummary, String) {
     let at = usize::try_from(fw.symbol(symbol).unwrap() - fw.load_addr).unwrap();
     bytes[at..at + 4].copy_from_slice(&word.to_le_bytes());
     let (mut m, console) = machine(&MachineConfig::default());
-    m.load_images(&[Image::builtin("gpf-demo-patched", fw.load_addr, bytes)]).unwrap();
+    m.load_images(&[Image::builtin("gpf-demo-patched", fw.load_addr, bytes)])
+        .unwrap();
     m.cpus_mut()[0].state.pc = fw.entry;
     let summary = m.run(Some(LIMIT));
     (summary, console.text())
@@ -43,7 +44,10 @@ fn boot_patched(symbol: &str, word: u32) -> (RunSummary, String) {
 #[test]
 fn gpf_demo_prints_the_expected_lines_and_powers_off() {
     let (_, summary, text) = boot(&MachineConfig::default());
-    assert!(!text.contains(GPF_DEMO_FAILURE_LINE), "the demo reported a failure:\n{text}");
+    assert!(
+        !text.contains(GPF_DEMO_FAILURE_LINE),
+        "the demo reported a failure:\n{text}"
+    );
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines, GPF_DEMO_LINES, "console:\n{text}");
     assert!(text.ends_with('\n'));
@@ -58,10 +62,18 @@ fn gpf_demo_builds_the_documented_gpt_in_guest_memory() {
     let bus = m.bus();
     let word = |pa: u64| bus.read(pa, 8, rme_mmu::AccessAttrs::host()).unwrap();
     for i in 0..demo::L0_ENTRIES {
-        assert_eq!(word(demo::GPT_L0_BASE + 8 * i), demo::gpt_l0_entry(i), "L0 entry {i}");
+        assert_eq!(
+            word(demo::GPT_L0_BASE + 8 * i),
+            demo::gpt_l0_entry(i),
+            "L0 entry {i}"
+        );
     }
     for i in 0..demo::L1_ENTRIES {
-        assert_eq!(word(demo::GPT_L1_BASE + 8 * i), demo::gpt_l1_entry(i), "L1 entry {i}");
+        assert_eq!(
+            word(demo::GPT_L1_BASE + 8 * i),
+            demo::gpt_l1_entry(i),
+            "L1 entry {i}"
+        );
     }
     assert_eq!(word(demo::REALM_GRANULE), demo::REALM_SECRET);
 
@@ -89,15 +101,29 @@ fn gpf_demo_builds_the_documented_gpt_in_guest_memory() {
         assert_eq!((e.gpi, e.level), (gpi, level), "{pa:#x}");
     }
     // Granules descriptors in the first 4 MB, 2 MB contiguous ones after.
-    assert_eq!(gpt_walk(bus, &gpccr, gptbr, 0x8020_1000).unwrap().contig_bits, 12);
-    assert_eq!(gpt_walk(bus, &gpccr, gptbr, 0x8040_0000).unwrap().contig_bits, 21);
+    assert_eq!(
+        gpt_walk(bus, &gpccr, gptbr, 0x8020_1000)
+            .unwrap()
+            .contig_bits,
+        12
+    );
+    assert_eq!(
+        gpt_walk(bus, &gpccr, gptbr, 0x8040_0000)
+            .unwrap()
+            .contig_bits,
+        21
+    );
 }
 
 #[test]
 fn gpf_demo_is_deterministic_and_independent_of_smp() {
     let (_, a, ta) = boot(&MachineConfig::default());
     let (_, b, tb) = boot(&MachineConfig::default());
-    let (_, c, tc) = boot(&MachineConfig { smp: 4, memory: 4 << 30, ..MachineConfig::default() });
+    let (_, c, tc) = boot(&MachineConfig {
+        smp: 4,
+        memory: 4 << 30,
+        ..MachineConfig::default()
+    });
     assert_eq!((ta.as_str(), a.retired), (tb.as_str(), b.retired));
     assert_eq!((ta.as_str(), a.retired), (tc.as_str(), c.retired));
     assert_eq!(c.stop, Stop::PowerOff);
@@ -115,7 +141,10 @@ fn a_wrong_fault_address_is_reported_as_a_failure() {
         "Root EL3: GPF from Non-secure EL2: ESR_EL3=0x000000007a034028 MFAR_EL3=0x8000000080200000 \
          FAR_EL3=0x0000000080200008"
     );
-    assert!(lines[5].starts_with("Root EL3: FAILED: expected ESR_EL3=0x7a034028"), "{text}");
+    assert!(
+        lines[5].starts_with("Root EL3: FAILED: expected ESR_EL3=0x7a034028"),
+        "{text}"
+    );
     assert_eq!(lines[6..], [GPF_DEMO_FAILURE_LINE], "{text}");
     assert_eq!(summary.stop, Stop::PowerOff);
 }
@@ -135,7 +164,8 @@ fn a_load_the_gpc_does_not_stop_is_reported_as_a_failure() {
         b
     };
     let (mut m, console) = machine(&MachineConfig::default());
-    m.load_images(&[Image::builtin("gpf-demo-no-gpc", 0, bytes)]).unwrap();
+    m.load_images(&[Image::builtin("gpf-demo-no-gpc", 0, bytes)])
+        .unwrap();
     let summary = m.run(Some(LIMIT));
     let text = console.text();
     assert!(

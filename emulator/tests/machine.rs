@@ -21,7 +21,11 @@ fn asm(f: impl FnOnce(&mut Asm)) -> Vec<u8> {
 fn machine(smp: u32, code: Vec<u8>) -> (Machine, BufferSink) {
     let console = BufferSink::new();
     let sinks = UartSinks::each(|_| Box::new(console.clone()));
-    let cfg = MachineConfig { smp, memory: 64 << 20, ..MachineConfig::default() };
+    let cfg = MachineConfig {
+        smp,
+        memory: 64 << 20,
+        ..MachineConfig::default()
+    };
     let m = Machine::new(&cfg, sinks).unwrap();
     m.load_images(&[Image::builtin("test", 0, code)]).unwrap();
     (m, console)
@@ -85,7 +89,10 @@ fn wfi_with_no_wake_up_source_is_reported() {
     let s = m.run(None);
     assert_eq!(s.stop, Stop::AllHalted);
     assert_eq!(s.stop.exit_code(), 1);
-    assert_eq!(s.stop.to_string(), "all CPUs halted in WFI/WFE with no wake-up source");
+    assert_eq!(
+        s.stop.to_string(),
+        "all CPUs halted in WFI/WFE with no wake-up source"
+    );
     assert_eq!(s.retired, 2);
 }
 

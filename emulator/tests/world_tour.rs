@@ -21,13 +21,21 @@ fn boot(config: &MachineConfig) -> (rme_emu::RunSummary, String) {
 fn world_tour_visits_every_state_and_powers_off() {
     let (summary, text) = boot(&MachineConfig::default());
     let lines: Vec<&str> = text.lines().collect();
-    assert!(!text.contains(WORLD_TOUR_FAILURE_LINE), "the tour reported a failure:\n{text}");
+    assert!(
+        !text.contains(WORLD_TOUR_FAILURE_LINE),
+        "the tour reported a failure:\n{text}"
+    );
     assert_eq!(lines, WORLD_TOUR_LINES, "console:\n{text}");
     assert_eq!(summary.stop, Stop::PowerOff, "console:\n{text}");
 
     // One line from each security state, in the tour's order.
     let mut from = 0;
-    for prefix in ["Root EL3: ", "Secure EL1: ", "Realm EL2: ", "Non-secure EL2: "] {
+    for prefix in [
+        "Root EL3: ",
+        "Secure EL1: ",
+        "Realm EL2: ",
+        "Non-secure EL2: ",
+    ] {
         let at = lines[from..]
             .iter()
             .position(|l| l.starts_with(prefix))
@@ -41,7 +49,11 @@ fn world_tour_visits_every_state_and_powers_off() {
 fn world_tour_is_deterministic_and_independent_of_smp_and_memory() {
     let (a, ta) = boot(&MachineConfig::default());
     let (b, tb) = boot(&MachineConfig::default());
-    let (c, tc) = boot(&MachineConfig { smp: 8, memory: 16 << 30, ..MachineConfig::default() });
+    let (c, tc) = boot(&MachineConfig {
+        smp: 8,
+        memory: 16 << 30,
+        ..MachineConfig::default()
+    });
     assert_eq!((ta.as_str(), a.retired), (tb.as_str(), b.retired));
     assert_eq!((ta.as_str(), a.retired), (tc.as_str(), c.retired));
     assert_eq!(c.stop, Stop::PowerOff);

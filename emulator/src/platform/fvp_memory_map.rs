@@ -8,7 +8,7 @@
 //!  0x0_0000_0000           64 MiB    trusted boot ROM (BL1)   ROM  (--bl1 / world tour)
 //!  0x0_0400_0000           256 KiB   trusted SRAM             RAM
 //!  0x0_0600_0000           32 MiB    trusted DRAM             RAM
-//!  0x0_0800_0000           64 MiB    NOR flash0 (FIP)         ROM  (--fip; no CFI yet)
+//!  0x0_0800_0000           64 MiB    NOR flash0 (FIP)         MMIO (--fip; CFI read-array, program, erase)
 //!  0x0_1c01_0000           4 KiB     V2M system registers     MMIO (SYS_ID, SYS_CFGCTRL)
 //!  0x0_1c09_0000           4 KiB     PL011 UART0              MMIO (boot console)
 //!  0x0_1c0a_0000           4 KiB     PL011 UART1              MMIO (BL31 runtime console)
@@ -36,8 +36,8 @@
 
 use rme_devices::sp805::Sp805Config;
 use rme_devices::{
-    Cci550, FvpPowerController, GenericTimer, GuestClock, Pl011, SmmuV3, Sp805, StdoutSink, SystemControl, Tzc400,
-    UartSink, V2mConfig, V2mSysRegs,
+    Cci550, CfiFlash, FvpPowerController, GenericTimer, GuestClock, Pl011, SmmuV3, Sp805,
+    StdoutSink, SystemControl, Tzc400, UartSink, V2mConfig, V2mSysRegs,
 };
 use rme_gic::{Gic, GicConfig};
 use rme_mmu::{MapError, PhysBus};
@@ -89,10 +89,16 @@ pub enum PlatformError {
 /// `memory` exceeds 2 GiB, bank 1.
 pub fn dram_banks(memory: u64) -> Result<Vec<(u64, u64)>, PlatformError> {
     if memory == 0 || !memory.is_multiple_of(MEMORY_GRANULE) {
-        return Err(PlatformError::MemorySize { size: memory, why: "must be a non-zero multiple of 4 KiB" });
+        return Err(PlatformError::MemorySize {
+            size: memory,
+            why: "must be a non-zero multiple of 4 KiB",
+        });
     }
     if memory > MEMORY_MAX {
-        return Err(PlatformError::MemorySize { size: memory, why: "the FVP DRAM windows hold at most 32 GiB" });
+        return Err(PlatformError::MemorySize {
+            size: memory,
+            why: "the FVP DRAM windows hold at most 32 GiB",
+        });
     }
     let mut banks = vec![(DRAM0_BASE, memory.min(DRAM0_MAX))];
     if memory > DRAM0_MAX {
@@ -132,6 +138,8 @@ pub struct FvpPlatform {
     pub power: Arc<FvpPowerController>,
     /// The memory-mapped generic timer frames.
     pub timer_frames: Arc<GenericTimer>,
+    /// NOR flash0 (the FIP; PSCI MEM_PROTECT's word in its last block).
+    pub flash0: Arc<CfiFlash>,
 }
 
 pub const GICD_BASE: u64 = rme_gic::FVP_GICD_BASE;
@@ -145,12 +153,22 @@ pub fn build(memory: u64, mpidrs: &[u64], sinks: UartSinks) -> Result<FvpPlatfor
     bus.add_rom("trusted-rom", TRUSTED_ROM_BASE, TRUSTED_ROM_SIZE)?;
     bus.add_ram("trusted-sram", TRUSTED_SRAM_BASE, TRUSTED_SRAM_SIZE)?;
     bus.add_ram("trusted-dram", TRUSTED_DRAM_BASE, TRUSTED_DRAM_SIZE)?;
-    bus.add_rom("flash0", FLASH0_BASE, FLASH0_SIZE)?;
+    let flash0 = Arc::new(CfiFlash::new());
+    bus.add_mmio("flash0", FLASH0_BASE, FLASH0_SIZE, flash0.clone())?;
 
     let clock = Arc::new(GuestClock::new());
     let control = Arc::new(SystemControl::new());
-    let sysregs = Arc::new(V2mSysRegs::with_clock(control.clone(), V2mConfig::default(), clock.clone()));
-    bus.add_mmio("v2m-sysregs", V2M_SYSREGS_BASE, V2M_SYSREGS_SIZE, sysregs.clone())?;
+    let sysregs = Arc::new(V2mSysRegs::with_clock(
+        control.clone(),
+        V2mConfig::default(),
+        clock.clone(),
+    ));
+    bus.add_mmio(
+        "v2m-sysregs",
+        V2M_SYSREGS_BASE,
+        V2M_SYSREGS_SIZE,
+        sysregs.clone(),
+    )?;
 
     let [s0, s1, s2, s3] = sinks.0;
     let uarts = [
@@ -168,23 +186,60 @@ pub fn build(memory: u64, mpidrs: &[u64], sinks: UartSinks) -> Result<FvpPlatfor
     bus.add_mmio("cci-550", 0x2a00_0000, 0x1_0000, Arc::new(Cci550::new()))?;
     bus.add_mmio("tzc-400", 0x2a4a_0000, 0x1000, Arc::new(Tzc400::new()))?;
     bus.add_mmio("smmuv3", 0x2b40_0000, 0x3_0000, Arc::new(SmmuV3::new()))?;
-    let wdog = Sp805::new("trusted-wdog", Sp805Config::FVP_TRUSTED, control.clone(), clock.clone());
+    let wdog = Sp805::new(
+        "trusted-wdog",
+        Sp805Config::FVP_TRUSTED,
+        control.clone(),
+        clock.clone(),
+    );
     bus.add_mmio("trusted-wdog", 0x2a49_0000, 0x1000, Arc::new(wdog))?;
     let timer_frames = GenericTimer::new(clock.clone());
-    bus.add_mmio("cnt-control", 0x2a43_0000, 0x1_0000, timer_frames.control_base())?;
+    bus.add_mmio(
+        "cnt-control",
+        0x2a43_0000,
+        0x1_0000,
+        timer_frames.control_base(),
+    )?;
     bus.add_mmio("cnt-read", 0x2a80_0000, 0x1_0000, timer_frames.read_base())?;
     bus.add_mmio("cnt-ctl", 0x2a81_0000, 0x1_0000, timer_frames.ctl_base())?;
-    bus.add_mmio("cnt-base0", 0x2a82_0000, 0x1_0000, timer_frames.timer_base(0))?;
-    bus.add_mmio("cnt-base1", 0x2a83_0000, 0x1_0000, timer_frames.timer_base(1))?;
+    bus.add_mmio(
+        "cnt-base0",
+        0x2a82_0000,
+        0x1_0000,
+        timer_frames.timer_base(0),
+    )?;
+    bus.add_mmio(
+        "cnt-base1",
+        0x2a83_0000,
+        0x1_0000,
+        timer_frames.timer_base(1),
+    )?;
 
-    let gic = Gic::new(GicConfig::gic600(mpidrs.iter().map(|m| m & 0xff_00ff_ffff).collect()));
+    let gic = Gic::new(GicConfig::gic600(
+        mpidrs.iter().map(|m| m & 0xff_00ff_ffff).collect(),
+    ));
     bus.add_mmio("gicd", GICD_BASE, rme_gic::GICD_SIZE, gic.distributor())?;
-    bus.add_mmio("gicr", GICR_BASE, gic.redistributors_size(), gic.redistributors())?;
+    bus.add_mmio(
+        "gicr",
+        GICR_BASE,
+        gic.redistributors_size(),
+        gic.redistributors(),
+    )?;
 
     for (i, (base, size)) in banks.into_iter().enumerate() {
         bus.add_ram(&format!("dram{i}"), base, size)?;
     }
-    Ok(FvpPlatform { bus, control, sysregs, clock, uarts, gic, power, timer_frames })
+    Ok(FvpPlatform {
+        bus,
+        control,
+        sysregs,
+        clock,
+        uarts,
+        gic,
+        power,
+        timer_frames,
+        flash0,
+    })
 }
 
 #[cfg(test)]
@@ -194,8 +249,14 @@ mod tests {
     #[test]
     fn dram_split() {
         assert_eq!(dram_banks(2 << 30).unwrap(), vec![(DRAM0_BASE, 2 << 30)]);
-        assert_eq!(dram_banks(512 << 20).unwrap(), vec![(DRAM0_BASE, 512 << 20)]);
-        assert_eq!(dram_banks(8 << 30).unwrap(), vec![(DRAM0_BASE, 2 << 30), (DRAM1_BASE, 6 << 30)]);
+        assert_eq!(
+            dram_banks(512 << 20).unwrap(),
+            vec![(DRAM0_BASE, 512 << 20)]
+        );
+        assert_eq!(
+            dram_banks(8 << 30).unwrap(),
+            vec![(DRAM0_BASE, 2 << 30), (DRAM1_BASE, 6 << 30)]
+        );
         assert!(dram_banks(0).is_err());
         assert!(dram_banks(1000).is_err());
         assert!(dram_banks(33 << 30).is_err());

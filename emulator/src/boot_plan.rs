@@ -1,0 +1,236 @@
+//! The boot plan: `rme-emu boot`'s options after merging the FVP spellings
+//! (`-C`, `-f`, `--data`) with the native ones (`--bl1`, `--uart`, ...).
+//!
+//! The same setting given both ways must agree (`--bl1 a.bin -C
+//! bp.secureflashloader.fname=b.bin` is an error); given both ways with the
+//! same value it is accepted. Unknown FVP parameters are collected in
+//! [`BootPlan::ignored`] for the one line that lists them.
+
+use crate::cli::{BootArgs, Demo};
+use crate::console::{UartRoute, UartTarget, uart_targets};
+use crate::fvp_parameters::{self, DataLoad, ParameterEffect};
+use crate::platform::fvp_memory_map as map;
+use std::path::PathBuf;
+
+/// Cores per cluster on FVP Base RevC (and FVP's default `NUM_CORES`).
+pub const CORES_PER_CLUSTER: u32 = 4;
+
+/// Everything `boot` needs, resolved.
+#[derive(Clone, Debug)]
+pub struct BootPlan {
+    pub demo: Demo,
+    pub bl1: Option<PathBuf>,
+    pub fip: Option<PathBuf>,
+    pub kernel: Option<PathBuf>,
+    pub dtb: Option<PathBuf>,
+    pub initrd: Option<PathBuf>,
+    pub append: Option<String>,
+    pub data: Vec<DataLoad>,
+    pub uarts: [UartTarget; crate::console::UART_COUNT],
+    pub memory: u64,
+    /// Cores in cluster 0 and cluster 1.
+    pub cluster_cores: [u32; 2],
+    pub max_insns: Option<u64>,
+    /// `-C` names (with their values) this model does not implement.
+    pub ignored: Vec<String>,
+}
+
+impl BootPlan {
+    /// Total CPUs.
+    pub fn cpus(&self) -> u32 {
+        self.cluster_cores[0] + self.cluster_cores[1]
+    }
+
+    /// The one line listing the ignored FVP parameters, if any.
+    pub fn ignored_line(&self) -> Option<String> {
+        (!self.ignored.is_empty()).then(|| {
+            format!(
+                "ignoring FVP parameters this model does not implement: {}",
+                self.ignored.join(", ")
+            )
+        })
+    }
+}
+
+/// A setting given both as a native option and as an FVP parameter.
+fn merge<T: PartialEq + std::fmt::Debug>(
+    native: Option<T>,
+    native_name: &str,
+    fvp: Option<T>,
+    fvp_name: &str,
+) -> Result<Option<T>, String> {
+    match (native, fvp) {
+        (Some(a), Some(b)) if a != b => Err(format!(
+            "{native_name} ({a:?}) and {fvp_name} ({b:?}) disagree"
+        )),
+        (a, b) => Ok(a.or(b)),
+    }
+}
+
+/// Merges `args` into a [`BootPlan`]. Errors are one line (bad input).
+pub fn resolve(args: &BootArgs) -> Result<BootPlan, String> {
+    let mut params = Vec::new();
+    if let Some(f) = &args.config_file {
+        params.extend(fvp_parameters::read_config_file(f)?);
+    }
+    params.extend(args.parameters.iter().cloned());
+
+    let (mut bl1, mut fip, mut memory) = (None, None, None);
+    let mut fvp_uarts: Vec<UartRoute> = Vec::new();
+    let mut cores: [Option<u32>; 2] = [None, None];
+    let mut ignored = Vec::new();
+    for p in &params {
+        match fvp_parameters::effect(p)? {
+            ParameterEffect::Bl1(f) => bl1 = Some(f),
+            ParameterEffect::Fip(f) => fip = Some(f),
+            ParameterEffect::Memory(m) => memory = Some(m),
+            ParameterEffect::Uart(r) => fvp_uarts.push(r),
+            ParameterEffect::ClusterCores { cluster, cores: n } => cores[cluster] = Some(n),
+            ParameterEffect::AlreadySo => {}
+            ParameterEffect::Ignored => {
+                let s = format!("{}={}", p.name, p.value);
+                if !ignored.contains(&s) {
+                    ignored.push(s);
+                }
+            }
+        }
+    }
+    let bl1 = merge(
+        args.bl1.clone(),
+        "--bl1",
+        bl1,
+        "-C bp.secureflashloader.fname",
+    )?;
+    let fip = merge(args.fip.clone(), "--fip", fip, "-C bp.flashloader0.fname")?;
+    let memory =
+        merge(args.memory, "--memory", memory, "-C bp.dram_size")?.unwrap_or(map::MEMORY_DEFAULT);
+
+    for r in &fvp_uarts {
+        if let Some(n) = args
+            .uarts
+            .iter()
+            .find(|n| n.index == r.index && n.target != r.target)
+        {
+            return Err(format!(
+                "--uart {}={:?} and -C bp.pl011_uart{}.out_file ({:?}) disagree",
+                n.index, n.target, r.index, r.target
+            ));
+        }
+    }
+    let mut routes = fvp_uarts;
+    routes.extend(args.uarts.iter().cloned());
+
+    let cluster_cores = match (args.smp, cores) {
+        (smp, [None, None]) => {
+            let n = smp.unwrap_or(1);
+            [
+                n.min(CORES_PER_CLUSTER),
+                n.saturating_sub(CORES_PER_CLUSTER),
+            ]
+        }
+        (Some(_), _) => {
+            return Err("--smp and -C clusterN.NUM_CORES both set the CPU count; give one".into());
+        }
+        // FVP's default is 4 cores in each cluster.
+        (None, [c0, c1]) => [
+            c0.unwrap_or(CORES_PER_CLUSTER),
+            c1.unwrap_or(CORES_PER_CLUSTER),
+        ],
+    };
+    if cluster_cores[0] == 0 {
+        return Err("-C cluster0.NUM_CORES=0: the boot CPU (cluster0.cpu0) must exist".into());
+    }
+
+    Ok(BootPlan {
+        demo: args.demo,
+        bl1,
+        fip,
+        kernel: args.kernel.clone(),
+        dtb: args.dtb.clone(),
+        initrd: args.initrd.clone(),
+        append: args.append.clone(),
+        data: args.data.clone(),
+        uarts: uart_targets(&routes),
+        memory,
+        cluster_cores,
+        max_insns: args.max_insns,
+        ignored,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+
+    fn plan(argv: &[&str]) -> Result<BootPlan, String> {
+        let mut full = vec!["rme-emu", "boot"];
+        full.extend_from_slice(argv);
+        let Command::Boot(b) = Cli::try_parse_from(full).unwrap().command;
+        resolve(&b)
+    }
+
+    #[test]
+    fn defaults() {
+        let p = plan(&[]).unwrap();
+        assert_eq!(p.cluster_cores, [1, 0]);
+        assert_eq!(p.memory, 2 << 30);
+        assert!(p.uarts.iter().all(|u| *u == UartTarget::Stdio));
+        assert_eq!(p.ignored_line(), None);
+        assert_eq!(plan(&["--smp", "6"]).unwrap().cluster_cores, [4, 2]);
+    }
+
+    #[test]
+    fn fvp_command_line() {
+        let p = plan(&[
+            "-C",
+            "bp.secureflashloader.fname=bl1.bin",
+            "-C",
+            "bp.flashloader0.fname=fip.bin",
+            "-C",
+            "bp.has_rme=1",
+            "-C",
+            "cluster0.has_branch_target_exception=1",
+            "-C",
+            "bp.dram_size=4",
+            "-C",
+            "bp.pl011_uart1.out_file=uart1.log",
+            "-C",
+            "cluster0.NUM_CORES=1",
+            "-C",
+            "cluster1.NUM_CORES=0",
+            "-C",
+            "bp.vis.rate_limit-enable=0",
+        ])
+        .unwrap();
+        assert_eq!(p.bl1, Some("bl1.bin".into()));
+        assert_eq!(p.fip, Some("fip.bin".into()));
+        assert_eq!(p.memory, 4 << 30);
+        assert_eq!(p.uarts[1], UartTarget::File("uart1.log".into()));
+        assert_eq!(p.cluster_cores, [1, 0]);
+        assert_eq!(
+            p.ignored_line().unwrap(),
+            "ignoring FVP parameters this model does not implement: \
+             cluster0.has_branch_target_exception=1, bp.vis.rate_limit-enable=0"
+        );
+        // FVP's default of four cores in the cluster not named.
+        assert_eq!(
+            plan(&["-C", "cluster0.NUM_CORES=2"]).unwrap().cluster_cores,
+            [2, 4]
+        );
+    }
+
+    #[test]
+    fn both_spellings_must_agree() {
+        assert!(plan(&["--bl1", "a.bin", "-C", "bp.secureflashloader.fname=a.bin"]).is_ok());
+        let e = plan(&["--bl1", "a.bin", "-C", "bp.secureflashloader.fname=b.bin"]).unwrap_err();
+        assert!(e.contains("--bl1") && e.contains("disagree"), "{e}");
+        assert!(plan(&["--fip", "a", "-C", "bp.flashloader0.fname=b"]).is_err());
+        assert!(plan(&["--memory", "1G", "-C", "bp.dram_size=2"]).is_err());
+        assert!(plan(&["--smp", "2", "-C", "cluster0.NUM_CORES=2"]).is_err());
+        assert!(plan(&["--uart", "1=null", "-C", "bp.pl011_uart1.out_file=x"]).is_err());
+        assert!(plan(&["-C", "cluster0.NUM_CORES=0"]).is_err());
+        assert!(plan(&["-C", "bp.has_rme=0"]).is_err());
+    }
+}

@@ -1,0 +1,377 @@
+//! FVP-style model parameters (`-C NAME=VALUE`, `-f FILE`) and `--data`,
+//! so that an FVP user's command line works with the binary name changed:
+//!
+//! ```text
+//! FVP_Base_RevC-2xAEMvA -C bp.secureflashloader.fname=bl1.bin \
+//!     -C bp.flashloader0.fname=fip.bin -C bp.pl011_uart1.out_file=uart1.log \
+//!     --data cluster0.cpu0=Image@0x84000000 ...
+//! rme-emu boot          -C bp.secureflashloader.fname=bl1.bin ...
+//! ```
+//!
+//! Each known parameter either sets the matching `rme-emu` option
+//! ([`ParameterEffect`]) or states what this model always does (e.g.
+//! `bp.has_rme=1`). Every other name is ignored and listed once, on one
+//! line, so a user sees which of their settings have no effect here.
+//! A parameter that contradicts what is modelled (e.g. `bp.has_rme=0`) is
+//! an error rather than silently ignored.
+
+use crate::console::{UartRoute, UartTarget};
+use std::path::PathBuf;
+
+/// One `-C NAME=VALUE`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FvpParameter {
+    pub name: String,
+    pub value: String,
+}
+
+/// Parses `NAME=VALUE` (as `-C` takes it).
+pub fn parse_parameter(s: &str) -> Result<FvpParameter, String> {
+    let (name, value) = s
+        .split_once('=')
+        .ok_or_else(|| format!("`{s}`: expected NAME=VALUE"))?;
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(format!("`{s}`: empty parameter name"));
+    }
+    Ok(FvpParameter {
+        name: name.to_string(),
+        value: unquote(value.trim()).to_string(),
+    })
+}
+
+fn unquote(v: &str) -> &str {
+    v.strip_prefix('"')
+        .and_then(|v| v.strip_suffix('"'))
+        .unwrap_or(v)
+}
+
+/// Reads an FVP configuration file (`-f FILE`): one `NAME=VALUE` per line,
+/// `#` starts a comment, blank lines are skipped.
+pub fn read_config_file(path: &std::path::Path) -> Result<Vec<FvpParameter>, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read -f {}: {e}", path.display()))?;
+    let mut out = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or("").trim();
+        if line.is_empty() {
+            continue;
+        }
+        out.push(
+            parse_parameter(line)
+                .map_err(|e| format!("-f {} line {}: {e}", path.display(), n + 1))?,
+        );
+    }
+    Ok(out)
+}
+
+/// One `--data [INSTANCE=]FILE@ADDR`: a file loaded at a physical address
+/// before the CPUs start (FVP: `--data cluster0.cpu0=FILE@ADDR`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DataLoad {
+    /// The FVP component instance (`cluster0.cpu0`); all CPUs share one
+    /// physical address space here, so it only has to be well-formed.
+    pub instance: Option<String>,
+    pub path: PathBuf,
+    pub addr: u64,
+}
+
+/// Parses `[INSTANCE=]FILE@ADDR` (ADDR decimal or 0x-hex).
+pub fn parse_data(s: &str) -> Result<DataLoad, String> {
+    let (instance, rest) = match s.split_once('=') {
+        Some((i, r)) if !i.contains('@') && !i.contains('/') => (Some(i.trim().to_string()), r),
+        _ => (None, s),
+    };
+    let (file, addr) = rest.rsplit_once('@').ok_or_else(|| {
+        format!("`{s}`: expected [INSTANCE=]FILE@ADDR, e.g. cluster0.cpu0=Image@0x84000000")
+    })?;
+    if file.is_empty() {
+        return Err(format!("`{s}`: no file name before @"));
+    }
+    if let Some(i) = &instance {
+        if !is_cpu_instance(i) {
+            return Err(format!(
+                "`{s}`: `{i}` is not a CPU instance (clusterN.cpuM)"
+            ));
+        }
+    }
+    Ok(DataLoad {
+        instance,
+        path: PathBuf::from(file),
+        addr: parse_u64(addr).map_err(|e| format!("`{s}`: {e}"))?,
+    })
+}
+
+/// `clusterN.cpuM`, optionally under the model's name
+/// (`FVP_Base_RevC_2xAEMvA.cluster0.cpu0`).
+fn is_cpu_instance(i: &str) -> bool {
+    let parts: Vec<&str> = i.rsplit('.').take(2).collect();
+    matches!(parts.as_slice(), [p, c] if c.strip_prefix("cluster").is_some_and(all_digits) && p.strip_prefix("cpu").is_some_and(all_digits))
+}
+
+fn all_digits(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A number as FVP writes them: decimal or `0x` hex (`_` allowed).
+pub fn parse_u64(s: &str) -> Result<u64, String> {
+    let t = s.trim().replace('_', "");
+    let r = match t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        Some(h) => u64::from_str_radix(h, 16),
+        None => t.parse(),
+    };
+    r.map_err(|_| format!("`{s}` is not a number"))
+}
+
+fn parse_bool(p: &FvpParameter) -> Result<bool, String> {
+    match p.value.as_str() {
+        "1" | "true" | "TRUE" | "True" => Ok(true),
+        "0" | "false" | "FALSE" | "False" => Ok(false),
+        v => Err(format!("-C {}={v}: expected 0/1 or true/false", p.name)),
+    }
+}
+
+/// What a known parameter does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ParameterEffect {
+    /// `bp.secureflashloader.fname`: the `--bl1` image.
+    Bl1(PathBuf),
+    /// `bp.flashloader0.fname`: the `--fip` image.
+    Fip(PathBuf),
+    /// `bp.pl011_uartN.out_file`: UART N's output (`-` = standard output).
+    Uart(UartRoute),
+    /// `bp.dram_size` (GiB): `--memory`.
+    Memory(u64),
+    /// `clusterN.NUM_CORES`.
+    ClusterCores { cluster: usize, cores: u32 },
+    /// Asks for what this model always does (RME on, exit on shutdown,
+    /// no visualisation, no telnet terminals, ...): nothing to change.
+    AlreadySo,
+    /// Not modelled: listed once as ignored.
+    Ignored,
+}
+
+/// Parameters whose only accepted value states what this model always is.
+/// (name, value this model has)
+const FIXED: &[(&str, bool)] = &[
+    ("bp.has_rme", true),
+    ("cluster0.has_rme", true),
+    ("cluster1.has_rme", true),
+    ("bp.ve_sysregs.exit_on_shutdown", true),
+    ("bp.vis.disable_visualisation", true),
+    ("bp.terminal_0.start_telnet", false),
+    ("bp.terminal_1.start_telnet", false),
+    ("bp.terminal_2.start_telnet", false),
+    ("bp.terminal_3.start_telnet", false),
+    ("bp.pl011_uart0.unbuffered_output", true),
+    ("bp.pl011_uart1.unbuffered_output", true),
+    ("bp.pl011_uart2.unbuffered_output", true),
+    ("bp.pl011_uart3.unbuffered_output", true),
+    ("cluster0.cpu0.semihosting-enable", false),
+    ("cache_state_modelled", false),
+    ("cluster0.has_arm_v8-4", true),
+    ("cluster1.has_arm_v8-4", true),
+    ("cluster0.has_arm_v9-2", true),
+    ("cluster1.has_arm_v9-2", true),
+    ("bp.refcounter.non_arch_start_at_default", true),
+    ("cluster0.gicv3.without-DS-support", true),
+    ("cluster1.gicv3.without-DS-support", true),
+];
+
+/// What `p` does here.
+pub fn effect(p: &FvpParameter) -> Result<ParameterEffect, String> {
+    let name = p.name.as_str();
+    match name {
+        "bp.secureflashloader.fname" => return Ok(ParameterEffect::Bl1(PathBuf::from(&p.value))),
+        "bp.flashloader0.fname" => return Ok(ParameterEffect::Fip(PathBuf::from(&p.value))),
+        "bp.dram_size" => {
+            let gib = parse_u64(&p.value).map_err(|e| format!("-C {name}: {e}"))?;
+            return gib
+                .checked_mul(1 << 30)
+                .map(ParameterEffect::Memory)
+                .ok_or_else(|| format!("-C {name}: too large"));
+        }
+        "pctl.startup" => {
+            // FVP: which PEs leave reset running ("0.0.0.0" = CPU 0 only,
+            // "0.0.*.*" = all). Real firmware parks the others itself.
+            return Ok(ParameterEffect::Ignored);
+        }
+        _ => {}
+    }
+    if let Some(n) = name
+        .strip_prefix("bp.pl011_uart")
+        .and_then(|r| r.strip_suffix(".out_file"))
+    {
+        let index: usize = n.parse().map_err(|_| format!("-C {name}: no such UART"))?;
+        if index >= crate::console::UART_COUNT {
+            return Err(format!(
+                "-C {name}: there is no UART{index} (FVP Base RevC has UART0..UART3)"
+            ));
+        }
+        let target = match p.value.as_str() {
+            "-" => UartTarget::Stdio,
+            "" => UartTarget::Null,
+            f => UartTarget::File(PathBuf::from(f)),
+        };
+        return Ok(ParameterEffect::Uart(UartRoute { index, target }));
+    }
+    if let Some(c) = name
+        .strip_prefix("cluster")
+        .and_then(|r| r.strip_suffix(".NUM_CORES"))
+    {
+        let cluster: usize = c
+            .parse()
+            .map_err(|_| format!("-C {name}: no such cluster"))?;
+        if cluster > 1 {
+            return Err(format!("-C {name}: FVP Base RevC has clusters 0 and 1"));
+        }
+        let cores = parse_u64(&p.value).map_err(|e| format!("-C {name}: {e}"))?;
+        if cores > 4 {
+            return Err(format!("-C {name}={cores}: at most 4 cores per cluster"));
+        }
+        return Ok(ParameterEffect::ClusterCores {
+            cluster,
+            cores: cores as u32,
+        });
+    }
+    if let Some(&(_, modelled)) = FIXED.iter().find(|(n, _)| *n == name) {
+        return if parse_bool(p)? == modelled {
+            Ok(ParameterEffect::AlreadySo)
+        } else {
+            Err(format!(
+                "-C {name}={}: this model always has {name}={}",
+                p.value,
+                u8::from(modelled)
+            ))
+        };
+    }
+    Ok(ParameterEffect::Ignored)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(s: &str) -> FvpParameter {
+        parse_parameter(s).unwrap()
+    }
+
+    #[test]
+    fn parameters_parse() {
+        assert_eq!(
+            p("bp.x.fname=a=b"),
+            FvpParameter {
+                name: "bp.x.fname".into(),
+                value: "a=b".into()
+            }
+        );
+        assert_eq!(p("a = \"q\"").value, "q");
+        assert!(parse_parameter("novalue").is_err());
+        assert!(parse_parameter("=1").is_err());
+    }
+
+    #[test]
+    fn known_parameters() {
+        assert_eq!(
+            effect(&p("bp.secureflashloader.fname=bl1.bin")),
+            Ok(ParameterEffect::Bl1("bl1.bin".into()))
+        );
+        assert_eq!(
+            effect(&p("bp.flashloader0.fname=fip.bin")),
+            Ok(ParameterEffect::Fip("fip.bin".into()))
+        );
+        assert_eq!(
+            effect(&p("bp.dram_size=4")),
+            Ok(ParameterEffect::Memory(4 << 30))
+        );
+        assert_eq!(
+            effect(&p("bp.pl011_uart3.out_file=u3.log")),
+            Ok(ParameterEffect::Uart(UartRoute {
+                index: 3,
+                target: UartTarget::File("u3.log".into())
+            }))
+        );
+        assert_eq!(
+            effect(&p("bp.pl011_uart1.out_file=-")),
+            Ok(ParameterEffect::Uart(UartRoute {
+                index: 1,
+                target: UartTarget::Stdio
+            }))
+        );
+        assert!(effect(&p("bp.pl011_uart4.out_file=x")).is_err());
+        assert_eq!(
+            effect(&p("cluster1.NUM_CORES=2")),
+            Ok(ParameterEffect::ClusterCores {
+                cluster: 1,
+                cores: 2
+            })
+        );
+        assert!(effect(&p("cluster0.NUM_CORES=5")).is_err());
+        assert_eq!(effect(&p("bp.has_rme=1")), Ok(ParameterEffect::AlreadySo));
+        assert_eq!(
+            effect(&p("bp.ve_sysregs.exit_on_shutdown=1")),
+            Ok(ParameterEffect::AlreadySo)
+        );
+        assert!(
+            effect(&p("bp.has_rme=0"))
+                .unwrap_err()
+                .contains("always has bp.has_rme=1")
+        );
+        assert_eq!(
+            effect(&p("cluster0.has_branch_target_exception=1")),
+            Ok(ParameterEffect::Ignored)
+        );
+    }
+
+    #[test]
+    fn data_loads() {
+        assert_eq!(
+            parse_data("cluster0.cpu0=Image@0x84000000"),
+            Ok(DataLoad {
+                instance: Some("cluster0.cpu0".into()),
+                path: "Image".into(),
+                addr: 0x8400_0000
+            })
+        );
+        assert_eq!(
+            parse_data("/tmp/a=b.bin@4096"),
+            Ok(DataLoad {
+                instance: None,
+                path: "/tmp/a=b.bin".into(),
+                addr: 4096
+            })
+        );
+        assert_eq!(parse_data("x@y@0x10").unwrap().path, PathBuf::from("x@y"));
+        assert!(parse_data("cluster0.cpu0=Image").is_err());
+        assert!(parse_data("cluster0.cpu0=Image@zz").is_err());
+        assert!(parse_data("gpu=Image@0x0").is_err());
+        assert!(parse_data("@0x10").is_err());
+        assert!(parse_data("FVP_Base_RevC_2xAEMvA.cluster1.cpu3=x@0x0").is_ok());
+    }
+
+    #[test]
+    fn config_file() {
+        let path = std::env::temp_dir().join(format!("rme-emu-params-{}.txt", std::process::id()));
+        std::fs::write(
+            &path,
+            "# FVP config\nbp.secureflashloader.fname = bl1.bin\n\n cluster0.NUM_CORES=1 # one\n",
+        )
+        .unwrap();
+        let ps = read_config_file(&path).unwrap();
+        assert_eq!(ps.len(), 2);
+        assert_eq!(
+            ps[1],
+            FvpParameter {
+                name: "cluster0.NUM_CORES".into(),
+                value: "1".into()
+            }
+        );
+        std::fs::write(&path, "ok=1\nbroken\n").unwrap();
+        assert!(
+            read_config_file(&path)
+                .unwrap_err()
+                .ends_with("line 2: `broken`: expected NAME=VALUE")
+        );
+        std::fs::remove_file(&path).unwrap();
+    }
+}
