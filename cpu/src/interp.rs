@@ -2,7 +2,7 @@
 //! execute, take exceptions and interrupts, count retired instructions.
 
 use crate::cpu::{Cpu, WaitState};
-use crate::decode::{decode, Insn};
+use crate::decode::{Insn, decode};
 use crate::exception::{Exception, ExceptionRecord};
 use crate::exec::{self, Flow};
 use rme_mmu::PhysBus;
@@ -18,7 +18,9 @@ pub struct DecodeCache {
 
 impl DecodeCache {
     pub fn new() -> DecodeCache {
-        DecodeCache { entries: vec![(u64::MAX, 0, Insn::Undefined); CACHE_SIZE].into_boxed_slice() }
+        DecodeCache {
+            entries: vec![(u64::MAX, 0, Insn::Undefined); CACHE_SIZE].into_boxed_slice(),
+        }
     }
     pub fn clear(&mut self) {
         self.entries.fill((u64::MAX, 0, Insn::Undefined));
@@ -64,7 +66,11 @@ pub enum StopReason {
     /// The PE waits for an interrupt or event, or is off.
     Waiting(WaitState),
     /// The guest needs something rme-emu does not implement yet.
-    Unimplemented { pc: u64, word: u32, what: &'static str },
+    Unimplemented {
+        pc: u64,
+        word: u32,
+        what: &'static str,
+    },
 }
 
 /// The result of [`Cpu::run`].
@@ -72,6 +78,10 @@ pub enum StopReason {
 pub struct RunExit {
     /// Instructions retired in this call.
     pub retired: u64,
+    /// Steps taken: retired instructions plus exceptions and interrupts
+    /// taken without retiring one (so a guest stuck in an exception loop
+    /// still uses up a run limit).
+    pub steps: u64,
     pub reason: StopReason,
 }
 
@@ -175,13 +185,33 @@ impl Cpu {
             steps += 1;
             match self.step(bus) {
                 StepEvent::Retired | StepEvent::Exception(_) | StepEvent::Interrupt(_) => {}
-                StepEvent::Waiting(w) => return RunExit { retired: self.retired - start, reason: StopReason::Waiting(w) },
-                StepEvent::Stopped(r) => return RunExit { retired: self.retired - start, reason: r },
+                StepEvent::Waiting(w) => {
+                    return RunExit {
+                        retired: self.retired - start,
+                        steps,
+                        reason: StopReason::Waiting(w),
+                    };
+                }
+                StepEvent::Stopped(r) => {
+                    return RunExit {
+                        retired: self.retired - start,
+                        steps,
+                        reason: r,
+                    };
+                }
             }
             if self.wait != WaitState::Running {
-                return RunExit { retired: self.retired - start, reason: StopReason::Waiting(self.wait) };
+                return RunExit {
+                    retired: self.retired - start,
+                    steps,
+                    reason: StopReason::Waiting(self.wait),
+                };
             }
         }
-        RunExit { retired: self.retired - start, reason: StopReason::Budget }
+        RunExit {
+            retired: self.retired - start,
+            steps,
+            reason: StopReason::Budget,
+        }
     }
 }

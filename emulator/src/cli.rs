@@ -122,7 +122,9 @@ pub struct BootArgs {
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub memory: Option<u64>,
 
-    /// Stop after N retired instructions (exit code 3).
+    /// Stop after N retired instructions (exit code 3). Exceptions taken
+    /// without retiring an instruction count too, so a guest stuck in an
+    /// exception loop also stops.
     #[arg(long, value_name = "N")]
     pub max_insns: Option<u64>,
 }

@@ -192,10 +192,13 @@ impl Machine {
     }
 
     /// Runs the CPUs round-robin until a [`Stop`]. `max_insns` bounds the
-    /// instructions retired by this call (all CPUs together).
+    /// steps of this call, all CPUs together: retired instructions, plus
+    /// exceptions taken without retiring one (a guest stuck in an
+    /// exception loop stops at the limit too).
     pub fn run(&mut self, max_insns: Option<u64>) -> RunSummary {
         let start = Instant::now();
         let mut retired = 0u64;
+        let mut steps = 0u64;
         let stop = 'run: loop {
             if self.interrupt.load(Ordering::Relaxed) {
                 break 'run Stop::Interrupted;
@@ -207,7 +210,7 @@ impl Machine {
                 if let Some(stop) = self.power_request() {
                     break 'run stop;
                 }
-                let remaining = max_insns.map_or(u64::MAX, |m| m.saturating_sub(retired));
+                let remaining = max_insns.map_or(u64::MAX, |m| m.saturating_sub(steps));
                 if remaining == 0 {
                     break 'run Stop::InstructionLimit;
                 }
@@ -217,6 +220,7 @@ impl Machine {
                 self.cpus[i].set_guest_time(round_start_ns);
                 let exit = self.cpus[i].run(&self.platform.bus, self.quantum.min(remaining));
                 retired += exit.retired;
+                steps += exit.steps.max(exit.retired);
                 round = round.max(exit.retired);
                 self.platform
                     .clock

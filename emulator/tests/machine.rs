@@ -73,6 +73,26 @@ fn instruction_limit_is_exact_and_resumable() {
 }
 
 #[test]
+fn instruction_limit_stops_an_exception_loop() {
+    // VBAR_EL3 -> a page whose every vector is UDF: each Undefined
+    // Instruction exception is taken to a UDF again, retiring nothing.
+    let code = asm(|o| {
+        dynasm!(o ; .arch aarch64
+            ; movz x0, 0x1000
+            ; msr 0x7600, x0      // VBAR_EL3 = S3_6_C12_C0_0
+            ; isb
+            ; udf 0);
+        while o.offset().0 < 0x1000 + 0x800 {
+            dynasm!(o ; .arch aarch64 ; udf 1);
+        }
+    });
+    let (mut m, _) = machine(1, code);
+    let s = m.run(Some(50_000));
+    assert_eq!(s.stop, Stop::InstructionLimit);
+    assert_eq!(s.retired, 3, "only the set-up retires");
+}
+
+#[test]
 fn interrupt_flag_stops_the_run() {
     let code = asm(|o| dynasm!(o ; .arch aarch64 ; ->l: ; b ->l));
     let (mut m, _) = machine(1, code);
