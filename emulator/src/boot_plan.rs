@@ -8,7 +8,7 @@
 
 use crate::cli::{BootArgs, Demo};
 use crate::console::{UartRoute, UartTarget, uart_targets};
-use crate::fvp_parameters::{self, DataLoad, ParameterEffect};
+use crate::fvp_parameters::{self, Application, CpuSelection, DataLoad, ParameterEffect};
 use crate::platform::fvp_memory_map as map;
 use std::path::PathBuf;
 
@@ -26,6 +26,10 @@ pub struct BootPlan {
     pub initrd: Option<PathBuf>,
     pub append: Option<String>,
     pub data: Vec<DataLoad>,
+    /// `-a`: ELF applications, each entered by its CPUs.
+    pub applications: Vec<Application>,
+    /// `clusterN.cpuM.RVBAR`: reset addresses, by CPU index.
+    pub rvbar: Vec<(u32, u64)>,
     pub uarts: [UartTarget; crate::console::UART_COUNT],
     pub memory: u64,
     /// Cores in cluster 0 and cluster 1.
@@ -39,6 +43,38 @@ impl BootPlan {
     /// Total CPUs.
     pub fn cpus(&self) -> u32 {
         self.cluster_cores[0] + self.cluster_cores[1]
+    }
+
+    /// The machine's index of `clusterN.cpuM` (cluster 0's cores first).
+    pub fn cpu_index(&self, cluster: u32, core: u32) -> Option<u32> {
+        match cluster {
+            0 if core < self.cluster_cores[0] => Some(core),
+            1 if core < self.cluster_cores[1] => Some(self.cluster_cores[0] + core),
+            _ => None,
+        }
+    }
+
+    /// The CPU indices a selection names (empty if it names none here).
+    pub fn cpu_indices(&self, sel: CpuSelection) -> Vec<u32> {
+        match sel {
+            CpuSelection::All => (0..self.cpus()).collect(),
+            CpuSelection::Cluster(c) => {
+                (0..CORES_PER_CLUSTER).filter_map(|k| self.cpu_index(c, k)).collect()
+            }
+            CpuSelection::Cpu { cluster, core } => self.cpu_index(cluster, core).into_iter().collect(),
+        }
+    }
+
+    /// Real firmware (`--bl1`, `-a`, a reset address) expects every PE out
+    /// of reset, as on FVP; the built-in demos run on CPU 0 alone.
+    pub fn start_secondaries(&self) -> bool {
+        self.bl1.is_some() || !self.applications.is_empty() || !self.rvbar.is_empty()
+    }
+
+    /// Whether the trusted ROM gets the built-in demo: only when nothing
+    /// else says where the CPUs start.
+    pub fn runs_demo(&self) -> bool {
+        !self.start_secondaries()
     }
 
     /// The one line listing the ignored FVP parameters, if any.
@@ -78,6 +114,7 @@ pub fn resolve(args: &BootArgs) -> Result<BootPlan, String> {
     let (mut bl1, mut fip, mut memory) = (None, None, None);
     let mut fvp_uarts: Vec<UartRoute> = Vec::new();
     let mut cores: [Option<u32>; 2] = [None, None];
+    let mut rvbar_at = Vec::new();
     let mut ignored = Vec::new();
     for p in &params {
         match fvp_parameters::effect(p)? {
@@ -86,6 +123,7 @@ pub fn resolve(args: &BootArgs) -> Result<BootPlan, String> {
             ParameterEffect::Memory(m) => memory = Some(m),
             ParameterEffect::Uart(r) => fvp_uarts.push(r),
             ParameterEffect::ClusterCores { cluster, cores: n } => cores[cluster] = Some(n),
+            ParameterEffect::Rvbar { cluster, core, addr } => rvbar_at.push((cluster, core, addr)),
             ParameterEffect::AlreadySo => {}
             ParameterEffect::Ignored => {
                 let s = format!("{}={}", p.name, p.value);
@@ -141,7 +179,7 @@ pub fn resolve(args: &BootArgs) -> Result<BootPlan, String> {
         return Err("-C cluster0.NUM_CORES=0: the boot CPU (cluster0.cpu0) must exist".into());
     }
 
-    Ok(BootPlan {
+    let mut plan = BootPlan {
         demo: args.demo,
         bl1,
         fip,
@@ -150,12 +188,26 @@ pub fn resolve(args: &BootArgs) -> Result<BootPlan, String> {
         initrd: args.initrd.clone(),
         append: args.append.clone(),
         data: args.data.clone(),
+        applications: args.applications.clone(),
+        rvbar: Vec::new(),
         uarts: uart_targets(&routes),
         memory,
         cluster_cores,
         max_insns: args.max_insns,
         ignored,
-    })
+    };
+    for (cluster, core, addr) in rvbar_at {
+        let i = plan.cpu_index(cluster, core).ok_or_else(|| {
+            format!("-C cluster{cluster}.cpu{core}.RVBAR: there is no such CPU with {:?} cores per cluster", plan.cluster_cores)
+        })?;
+        plan.rvbar.push((i, addr));
+    }
+    for a in &plan.applications {
+        if plan.cpu_indices(a.cpus).is_empty() {
+            return Err(format!("-a {}: {:?} names no CPU of this machine ({:?} cores per cluster)", a.path.display(), a.cpus, plan.cluster_cores));
+        }
+    }
+    Ok(plan)
 }
 
 #[cfg(test)]
@@ -232,5 +284,19 @@ mod tests {
         assert!(plan(&["--uart", "1=null", "-C", "bp.pl011_uart1.out_file=x"]).is_err());
         assert!(plan(&["-C", "cluster0.NUM_CORES=0"]).is_err());
         assert!(plan(&["-C", "bp.has_rme=0"]).is_err());
+        assert!(plan(&["-C", "cluster1.cpu0.RVBAR=0x1000"]).is_err(), "no cluster 1 with --smp 1");
+        assert!(plan(&["--smp", "2", "-a", "cluster0.cpu2=x.elf"]).is_err());
+    }
+
+    #[test]
+    fn cpus_by_instance() {
+        let p = plan(&["-C", "cluster0.NUM_CORES=2", "-C", "cluster1.NUM_CORES=3", "-C", "cluster1.cpu1.RVBAR=0x04001000"])
+            .unwrap();
+        assert_eq!(p.rvbar, vec![(3, 0x0400_1000)]);
+        assert_eq!(p.cpu_indices(CpuSelection::Cluster(1)), vec![2, 3, 4]);
+        assert_eq!(p.cpu_indices(CpuSelection::All), vec![0, 1, 2, 3, 4]);
+        assert_eq!(p.cpu_index(0, 2), None);
+        assert!(p.start_secondaries() && !p.runs_demo());
+        assert!(plan(&[]).unwrap().runs_demo());
     }
 }

@@ -17,7 +17,7 @@
 //! `--help`.
 
 use crate::console::{UartRoute, parse_uart_route};
-use crate::fvp_parameters::{DataLoad, FvpParameter, parse_data, parse_parameter};
+use crate::fvp_parameters::{Application, DataLoad, FvpParameter, parse_application, parse_data, parse_parameter};
 pub use crate::images::Demo;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -95,6 +95,12 @@ pub struct BootArgs {
     #[arg(long, value_name = "[INSTANCE=]FILE@ADDR", value_parser = parse_data)]
     pub data: Vec<DataLoad>,
 
+    /// Load an AArch64 ELF file at its segments' physical addresses and
+    /// start the named CPUs (all when no INSTANCE; clusterN.cpuM,
+    /// clusterN.cpu*, *) at its entry point (FVP: -a). Repeatable.
+    #[arg(short = 'a', long = "application", value_name = "[INSTANCE=]FILE", value_parser = parse_application)]
+    pub applications: Vec<Application>,
+
     /// Where UART N's output goes: stdio (default; tagged per UART once a
     /// second one speaks), file:PATH, or null. Repeatable.
     #[arg(long = "uart", value_name = "N=TARGET", value_parser = parse_uart_route)]
@@ -138,6 +144,7 @@ impl BootArgs {
             && self.dtb.is_none()
             && self.initrd.is_none()
             && self.data.is_empty()
+            && self.applications.is_empty()
             && self.parameters.is_empty()
             && self.config_file.is_none()
     }

@@ -105,8 +105,62 @@ pub fn parse_data(s: &str) -> Result<DataLoad, String> {
 /// `clusterN.cpuM`, optionally under the model's name
 /// (`FVP_Base_RevC_2xAEMvA.cluster0.cpu0`).
 fn is_cpu_instance(i: &str) -> bool {
-    let parts: Vec<&str> = i.rsplit('.').take(2).collect();
-    matches!(parts.as_slice(), [p, c] if c.strip_prefix("cluster").is_some_and(all_digits) && p.strip_prefix("cpu").is_some_and(all_digits))
+    cpu_instance(i).is_some()
+}
+
+/// `(N, M)` of `[MODEL.]clusterN.cpuM`.
+pub fn cpu_instance(i: &str) -> Option<(u32, u32)> {
+    let mut parts = i.rsplit('.');
+    let core = parts.next()?.strip_prefix("cpu").filter(|d| all_digits(d))?.parse().ok()?;
+    let cluster = parts.next()?.strip_prefix("cluster").filter(|d| all_digits(d))?.parse().ok()?;
+    Some((cluster, core))
+}
+
+/// Which CPUs an `-a` application is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CpuSelection {
+    /// No instance, `*` or `clusterN.cpu*`-style wildcards covering all.
+    All,
+    Cluster(u32),
+    Cpu { cluster: u32, core: u32 },
+}
+
+/// One `-a [INSTANCE=]FILE` (FVP `--application`): an ELF file loaded at
+/// its segments' physical addresses; the selected CPUs start at its entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Application {
+    pub cpus: CpuSelection,
+    pub path: PathBuf,
+}
+
+/// Parses `[INSTANCE=]FILE` with INSTANCE `clusterN.cpuM`, `clusterN.cpu*`
+/// or `*` (all CPUs, as no instance).
+pub fn parse_application(s: &str) -> Result<Application, String> {
+    let (cpus, file) = match s.split_once('=') {
+        Some((inst, file)) if !inst.contains('/') => {
+            let inst = inst.trim();
+            let last_two: Vec<&str> = inst.rsplit('.').take(2).collect();
+            let sel = if inst == "*" {
+                CpuSelection::All
+            } else if let Some((cluster, core)) = cpu_instance(inst) {
+                CpuSelection::Cpu { cluster, core }
+            } else if let [p, c] = last_two.as_slice() {
+                match (c.strip_prefix("cluster").filter(|d| all_digits(d)), *p) {
+                    (Some(n), "cpu*") => CpuSelection::Cluster(n.parse().map_err(|_| format!("`{s}`: bad cluster"))?),
+                    (None, "cpu*") if *c == "cluster*" => CpuSelection::All,
+                    _ => return Err(format!("`{s}`: `{inst}` is not a CPU instance (clusterN.cpuM, clusterN.cpu*, *)")),
+                }
+            } else {
+                return Err(format!("`{s}`: `{inst}` is not a CPU instance (clusterN.cpuM, clusterN.cpu*, *)"));
+            };
+            (sel, file)
+        }
+        _ => (CpuSelection::All, s),
+    };
+    if file.is_empty() {
+        return Err(format!("`{s}`: no file name"));
+    }
+    Ok(Application { cpus, path: PathBuf::from(file) })
 }
 
 fn all_digits(s: &str) -> bool {
@@ -144,6 +198,9 @@ pub enum ParameterEffect {
     Memory(u64),
     /// `clusterN.NUM_CORES`.
     ClusterCores { cluster: usize, cores: u32 },
+    /// `clusterN.cpuM.RVBAR` (or `RVBARADDR`): the PE's reset address
+    /// (RVBAR_EL3), e.g. for a `RESET_TO_BL31` build loaded with `--data`.
+    Rvbar { cluster: u32, core: u32, addr: u64 },
     /// Asks for what this model always does (RME on, exit on shutdown,
     /// no visualisation, no telnet terminals, ...): nothing to change.
     AlreadySo,
@@ -233,6 +290,19 @@ pub fn effect(p: &FvpParameter) -> Result<ParameterEffect, String> {
             cluster,
             cores: cores as u32,
         });
+    }
+    if let Some((inst, field)) = name.rsplit_once('.') {
+        if field == "RVBAR" || field == "RVBARADDR" {
+            let (cluster, core) = cpu_instance(inst).ok_or_else(|| format!("-C {name}: `{inst}` is not clusterN.cpuM"))?;
+            if cluster > 1 || core > 3 {
+                return Err(format!("-C {name}: FVP Base RevC has cluster0..1, cpu0..3"));
+            }
+            let addr = parse_u64(&p.value).map_err(|e| format!("-C {name}: {e}"))?;
+            if addr & 3 != 0 {
+                return Err(format!("-C {name}={}: the reset address must be 4-byte aligned", p.value));
+            }
+            return Ok(ParameterEffect::Rvbar { cluster, core, addr });
+        }
     }
     if let Some(&(_, modelled)) = FIXED.iter().find(|(n, _)| *n == name) {
         return if parse_bool(p)? == modelled {
@@ -347,6 +417,27 @@ mod tests {
         assert!(parse_data("gpu=Image@0x0").is_err());
         assert!(parse_data("@0x10").is_err());
         assert!(parse_data("FVP_Base_RevC_2xAEMvA.cluster1.cpu3=x@0x0").is_ok());
+    }
+
+    #[test]
+    fn rvbar_and_applications() {
+        assert_eq!(
+            effect(&p("cluster1.cpu2.RVBAR=0x04001000")),
+            Ok(ParameterEffect::Rvbar { cluster: 1, core: 2, addr: 0x0400_1000 })
+        );
+        assert!(effect(&p("cluster0.cpu0.RVBAR=0x2")).is_err());
+        assert!(effect(&p("cluster2.cpu0.RVBAR=0")).is_err());
+        assert!(effect(&p("gpu.RVBAR=0")).is_err());
+        assert_eq!(parse_application("bl31.elf").unwrap().cpus, CpuSelection::All);
+        assert_eq!(parse_application("*=bl31.elf").unwrap().cpus, CpuSelection::All);
+        assert_eq!(parse_application("cluster1.cpu*=x").unwrap().cpus, CpuSelection::Cluster(1));
+        assert_eq!(parse_application("cluster*.cpu*=x").unwrap().cpus, CpuSelection::All);
+        assert_eq!(
+            parse_application("FVP_Base_RevC_2xAEMvA.cluster0.cpu3=/a/b.elf").unwrap(),
+            Application { cpus: CpuSelection::Cpu { cluster: 0, core: 3 }, path: "/a/b.elf".into() }
+        );
+        assert!(parse_application("gpu0=x").is_err());
+        assert!(parse_application("cluster0.cpu0=").is_err());
     }
 
     #[test]

@@ -73,6 +73,10 @@ pub enum ImageError {
         load_addr: u64,
         hint: String,
     },
+    #[error("{source_}: {err}")]
+    Elf { source_: Source, err: crate::elf_image::ElfError },
+    #[error("{source_}: {err}")]
+    Fip { source_: Source, err: crate::fip::FipError },
     #[error("{source_}: not a usable device tree blob: {err}")]
     Dtb {
         source_: Source,
@@ -185,12 +189,25 @@ impl Demo {
     }
 }
 
+/// What the boot plan's files put in memory, and where CPUs start.
+#[derive(Clone, Debug, Default)]
+pub struct BootImages {
+    pub images: Vec<Image>,
+    /// `(cpu index, entry point)` of `-a` applications.
+    pub entries: Vec<(u32, u64)>,
+}
+
 /// The images named by the boot plan, read from their files, in the
-/// order `--bl1 --fip --dtb --kernel --initrd --data...`. With `--dtb`,
-/// `--append` becomes /chosen `bootargs` and `--initrd`'s range
-/// /chosen `linux,initrd-start`/`linux,initrd-end` (as QEMU and FVP
-/// users' boot-wrappers do).
-pub fn read_boot_images(plan: &crate::boot_plan::BootPlan) -> Result<Vec<Image>, ImageError> {
+/// order `--bl1 --fip --dtb --kernel --initrd --data... -a...`:
+///
+/// * `--bl1`, `--kernel` and `-a` may be AArch64 ELF files: their PT_LOAD
+///   segments go to their physical addresses ([`crate::elf_image`]);
+///   `-a` must be one, and its CPUs start at its entry point;
+/// * `--fip`'s table of contents is checked ([`crate::fip`]);
+/// * with `--dtb`, `--append` becomes /chosen `bootargs` and `--initrd`'s
+///   range /chosen `linux,initrd-start`/`linux,initrd-end` (as QEMU and
+///   FVP users' boot-wrappers do).
+pub fn read_boot_images(plan: &crate::boot_plan::BootPlan) -> Result<BootImages, ImageError> {
     let slots: [(&'static str, &Option<PathBuf>, u64); 5] = [
         ("--bl1", &plan.bl1, map::TRUSTED_ROM_BASE),
         ("--fip", &plan.fip, map::FLASH0_BASE),
@@ -198,29 +215,57 @@ pub fn read_boot_images(plan: &crate::boot_plan::BootPlan) -> Result<Vec<Image>,
         ("--kernel", &plan.kernel, map::KERNEL_LOAD_ADDR),
         ("--initrd", &plan.initrd, map::INITRD_LOAD_ADDR),
     ];
-    let mut images = Vec::new();
+    let mut out = BootImages::default();
     for (option, path, addr) in slots {
-        if let Some(path) = path {
-            images.push(Image::from_file(option, path, addr)?);
+        let Some(path) = path else { continue };
+        let img = Image::from_file(option, path, addr)?;
+        match option {
+            "--bl1" | "--kernel" if crate::elf_image::is_elf(&img.bytes) => {
+                out.images.extend(elf_segments(&img)?.0);
+            }
+            "--fip" => {
+                crate::fip::toc_entries(&img.bytes).map_err(|err| ImageError::Fip { source_: img.source.clone(), err })?;
+                out.images.push(img);
+            }
+            _ => out.images.push(img),
         }
     }
-    let initrd = images
-        .iter()
-        .find(|i| i.option() == Some("--initrd"))
-        .map(|i| (i.load_addr, i.end()));
-    if let Some(dtb) = images.iter_mut().find(|i| i.option() == Some("--dtb")) {
+    let initrd = out.images.iter().find(|i| i.option() == Some("--initrd")).map(|i| (i.load_addr, i.end()));
+    if let Some(dtb) = out.images.iter_mut().find(|i| i.option() == Some("--dtb")) {
         if plan.append.is_some() || initrd.is_some() {
             dtb.bytes = crate::fdt::apply_chosen(&dtb.bytes, plan.append.as_deref(), initrd)
-                .map_err(|err| ImageError::Dtb {
-                    source_: dtb.source.clone(),
-                    err,
-                })?;
+                .map_err(|err| ImageError::Dtb { source_: dtb.source.clone(), err })?;
         }
     }
     for d in &plan.data {
-        images.push(Image::from_file("--data", &d.path, d.addr)?);
+        out.images.push(Image::from_file("--data", &d.path, d.addr)?);
     }
-    Ok(images)
+    for app in &plan.applications {
+        let img = Image::from_file("-a", &app.path, 0)?;
+        if !crate::elf_image::is_elf(&img.bytes) {
+            return Err(ImageError::Elf {
+                source_: img.source,
+                err: crate::elf_image::ElfError::Malformed(
+                    "not an ELF file (-a loads ELF; give a raw binary with --data FILE@ADDR)".into(),
+                ),
+            });
+        }
+        let (segments, entry) = elf_segments(&img)?;
+        out.images.extend(segments);
+        out.entries.extend(plan.cpu_indices(app.cpus).into_iter().map(|cpu| (cpu, entry)));
+    }
+    Ok(out)
+}
+
+/// An ELF file's PT_LOAD segments as images (same source), and its entry.
+fn elf_segments(img: &Image) -> Result<(Vec<Image>, u64), ImageError> {
+    let load = crate::elf_image::parse(&img.bytes).map_err(|err| ImageError::Elf { source_: img.source.clone(), err })?;
+    let images = load
+        .segments
+        .into_iter()
+        .map(|s| Image { source: img.source.clone(), load_addr: s.paddr, bytes: s.bytes })
+        .collect();
+    Ok((images, load.entry))
 }
 
 /// Checks that every image lies in one RAM/ROM region of `bus` and that no

@@ -9,6 +9,8 @@
 //! * [`stop`]: why a run stopped, the summary line and the exit codes.
 //! * [`cli`]: the command line; [`fvp_parameters`]: its FVP spellings
 //!   (`-C`, `-f`, `--data`); [`boot_plan`]: both merged.
+//! * [`elf_image`], [`fip`], [`fdt`]: the image formats `boot` reads (ELF
+//!   segments, the FIP's table of contents, the DTB's /chosen).
 //! * [`console`]: where each UART's output goes (`--uart`), tagged per UART.
 //! * [`gic_adapter`]: the GICv3 behind the CPUs' GIC port.
 //! * [`fdt`]: a small DTB reader/editor/writer, used to put `--append` and
@@ -18,7 +20,9 @@
 pub mod boot_plan;
 pub mod cli;
 pub mod console;
+pub mod elf_image;
 pub mod fdt;
+pub mod fip;
 pub mod fvp_parameters;
 pub mod gic_adapter;
 pub mod images;

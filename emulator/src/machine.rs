@@ -51,6 +51,8 @@ pub struct MachineConfig {
     pub smp: u32,
     /// Cores in cluster 0 and in cluster 1 (`-C clusterN.NUM_CORES`).
     pub cluster_cores: Option<[u32; 2]>,
+    /// Reset addresses (RVBAR_EL3) other than 0, by CPU index.
+    pub rvbar: Vec<(u32, u64)>,
     /// DRAM bytes (see [`map::dram_banks`]).
     pub memory: u64,
     /// Round-robin quantum in retired instructions.
@@ -71,10 +73,15 @@ impl MachineConfig {
         let layout = (0..c0)
             .map(|core| (0, core))
             .chain((0..c1).map(|core| (1, core)));
-        let cpus: Vec<CpuConfig> = layout
+        let mut cpus: Vec<CpuConfig> = layout
             .enumerate()
             .map(|(i, (cl, co))| CpuConfig::fvp_at(i as u32, cl, co))
             .collect();
+        for &(i, addr) in &self.rvbar {
+            if let Some(c) = cpus.get_mut(i as usize) {
+                c.rvbar = addr;
+            }
+        }
         if cpus.is_empty() {
             vec![CpuConfig::fvp(0)]
         } else {
@@ -88,6 +95,7 @@ impl Default for MachineConfig {
         MachineConfig {
             smp: 1,
             cluster_cores: None,
+            rvbar: Vec::new(),
             memory: map::MEMORY_DEFAULT,
             quantum: DEFAULT_QUANTUM,
             start_secondaries: false,
@@ -184,6 +192,13 @@ impl Machine {
         self.load_images(&[world_tour_image(&fw)])?;
         self.cpus[0].state.pc = fw.entry;
         Ok(())
+    }
+
+    /// Starts CPU `cpu` at `pc` (an `-a` application's entry point).
+    pub fn set_entry(&mut self, cpu: u32, pc: u64) {
+        if let Some(c) = self.cpus.get_mut(cpu as usize) {
+            c.state.pc = pc;
+        }
     }
 
     /// Total instructions retired by all CPUs since the machine was built.

@@ -93,7 +93,8 @@ fn boot(args: &BootArgs, interrupt: Arc<AtomicBool>) -> i32 {
     let config = MachineConfig {
         cluster_cores: Some(plan.cluster_cores),
         memory: plan.memory,
-        start_secondaries: plan.bl1.is_some(),
+        rvbar: plan.rvbar.clone(),
+        start_secondaries: plan.start_secondaries(),
         ..MachineConfig::default()
     };
     let mut machine = match Machine::new(&config, sinks) {
@@ -107,11 +108,14 @@ fn boot(args: &BootArgs, interrupt: Arc<AtomicBool>) -> i32 {
             return EXIT_EMULATOR_STOP;
         }
     };
-    if let Err(e) = machine.load_images(&imgs) {
+    if let Err(e) = machine.load_images(&imgs.images) {
         error(e);
         return EXIT_BAD_INPUT;
     }
-    if plan.bl1.is_none() {
+    for &(cpu, pc) in &imgs.entries {
+        machine.set_entry(cpu, pc);
+    }
+    if plan.runs_demo() {
         // The trusted ROM holds the built-in demo unless --bl1 replaces it.
         tracing::info!(target: "platform", demo = plan.demo.name(), "no --bl1: the trusted ROM holds a built-in demo");
         if let Err(e) = machine.load_demo(plan.demo) {

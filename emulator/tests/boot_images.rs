@@ -55,7 +55,7 @@ fn dtb_gets_bootargs_and_initrd_and_data_lands() {
         "--data",
         &format!("cluster0.cpu0={}@0x88000000", blob.display()),
     ]);
-    let imgs = images::read_boot_images(&p).unwrap();
+    let imgs = images::read_boot_images(&p).unwrap().images;
     let m = machine();
     m.load_images(&imgs).unwrap();
 
@@ -108,7 +108,7 @@ fn bad_dtb_and_misplaced_data_are_one_error_each() {
         ("0xffffffF0", "does not fit in dram0"),
     ] {
         let p = plan(&["--data", &format!("{}@{addr}", f.display())]);
-        let imgs = images::read_boot_images(&p).unwrap();
+        let imgs = images::read_boot_images(&p).unwrap().images;
         let e = machine().load_images(&imgs).unwrap_err().to_string();
         assert!(
             e.starts_with(&format!("--data {}", f.display())) && e.contains(want),
@@ -122,20 +122,20 @@ fn bad_dtb_and_misplaced_data_are_one_error_each() {
 fn fip_is_in_the_cfi_flash() {
     let dir = scratch_dir("fip");
     let fip = dir.join("fip.bin");
-    let contents: Vec<u8> = (0..4096u32).map(|i| (i * 7) as u8).collect();
+    // A FIP with an empty table of contents (header, end marker), then data.
+    let mut contents = Vec::new();
+    contents.extend_from_slice(&0xaa64_0001u32.to_le_bytes());
+    contents.extend_from_slice(&[0u8; 12 + 40]);
+    contents.extend((0..4096u32).map(|i| (i * 7) as u8));
     std::fs::write(&fip, &contents).unwrap();
     let p = plan(&["--fip", fip.to_str().unwrap()]);
     let m = machine();
-    m.load_images(&images::read_boot_images(&p).unwrap())
-        .unwrap();
+    m.load_images(&images::read_boot_images(&p).unwrap().images).unwrap();
     let a = AccessAttrs::host();
     let bus = m.bus();
     // Read-array mode at reset: the FIP's bytes at any size.
-    assert_eq!(
-        bus.read(map::FLASH0_BASE, 4, a).unwrap(),
-        u64::from(u32::from_le_bytes([0, 7, 14, 21]))
-    );
-    assert_eq!(bus.read(map::FLASH0_BASE + 5, 1, a).unwrap(), 35);
+    assert_eq!(bus.read(map::FLASH0_BASE, 4, a).unwrap(), 0xaa64_0001);
+    assert_eq!(bus.read(map::FLASH0_BASE + 56 + 5, 1, a).unwrap(), 35);
     // CFI Read Query (0x98): "QRY" at word addresses 0x10..0x12 (x4 bus).
     bus.write(map::FLASH0_BASE, 4, 0x0098_0098, a).unwrap();
     let q: Vec<u8> = (0x10..0x13)

@@ -141,6 +141,14 @@ fn tfa_rme_boots_to_bl33_and_is_deterministic() {
         n,
         "two runs retire different instruction counts"
     );
+
+    // BL1 as its ELF file, by FVP's -a (segments at their load addresses,
+    // every CPU entering at e_entry): the same run.
+    let elf = dir.join("elf/bl1.elf");
+    let third = rme_emu(&["boot", "-a", path(&elf), "--fip", path(&fip)]);
+    assert_eq!(third.status.code(), Some(0), "{}", String::from_utf8_lossy(&third.stderr));
+    assert_eq!(String::from_utf8_lossy(&third.stdout), out, "-a bl1.elf differs from --bl1 bl1.bin");
+    assert_eq!(retired(&String::from_utf8_lossy(&third.stderr)), n);
 }
 
 #[test]
