@@ -267,3 +267,24 @@ fn ctrl_c_interrupts_with_130() {
     assert_eq!(o.status.code(), Some(130), "{}", stderr(&o));
     assert!(summary(stderr(&o).lines().last().unwrap(), "interrupted") > 0);
 }
+
+#[test]
+fn platform_debug_names_the_first_unmodelled_access_with_pc_and_pas() {
+    // movz x0, #0x1000, lsl #16 ; ldr w1, [x0] ; ldr w2, [x0, #4] ; b .
+    // 0x1000_0000 has no device: the load is an External abort, taken to
+    // VBAR_EL3 (0 at reset) + 0x200, where the zeroed ROM is UDF ...: an
+    // exception loop, which --max-insns ends.
+    let p = bl1_program("unmapped.bin", &[0xd2a2_0000, 0xb940_0001, 0xb940_0402, B_SELF]);
+    let o = Command::new(env!("CARGO_BIN_EXE_rme-emu"))
+        .args(["boot", "--bl1", p.to_str().unwrap(), "--max-insns", "500"])
+        .env("RME_LOG", "platform=debug")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    let err = stderr(&o);
+    let hits: Vec<&str> = err.lines().filter(|l| l.contains("unmodelled physical address")).collect();
+    assert_eq!(hits.len(), 1, "one line per 4 KiB page, the first access only:\n{err}");
+    for field in ["read of an unmodelled", "pc=0x4", "el=3", "pas=Root", "pa=0x10000000", "cpu=0"] {
+        assert!(hits[0].contains(field), "{field} missing from {:?}", hits[0]);
+    }
+}
