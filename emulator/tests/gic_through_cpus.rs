@@ -1,0 +1,709 @@
+//! Guest code on the emulated CPUs drives the GICv3 end to end: the
+//! Distributor and Redistributors through MMIO on the bus, the CPU
+//! interface through its `ICC_*` system registers, and interrupts taken as
+//! IRQ/FIQ exceptions through the vector tables.
+//!
+//! Expected values come from the *Arm Generic Interrupt Controller
+//! Architecture Specification, GIC architecture version 3 and version 4*
+//! (Arm IHI 0069, cited by section and register name) and the *Arm
+//! Architecture Reference Manual for A-profile* (Arm DDI 0487: exception
+//! vectors, SCR_EL3/HCR_EL2 routing of IRQ and FIQ).
+//!
+//! Every program is a handful of instructions in the trusted ROM at the
+//! reset vector; every CPU starts at EL3 (EL3h, PSTATE.DAIF all set). The
+//! programs report over UART0 and power off through V2M SYS_CFGCTRL; the
+//! tests compare the UART text, so a wrong value shows up in the assert
+//! message, and an unexpected exception prints `!vector <offset> esr=...`.
+
+use dynasmrt::{
+    DynamicLabel, DynasmApi, DynasmLabelApi, VecAssembler, aarch64::Aarch64Relocation, dynasm,
+};
+use rme_devices::BufferSink;
+use rme_emu::{Image, Machine, MachineConfig, Stop, UartSinks};
+
+type Asm = VecAssembler<Aarch64Relocation>;
+
+// ---------------------------------------------------------------------------
+// System registers (dynasm takes MRS/MSR's `o0:op1:CRn:CRm:op2` as one
+// 15-bit number, see rme-firmware-stubs' sysreg.rs). Encodings from the
+// Arm ARM and IHI 0069 12.2 "AArch64 System register descriptions".
+// ---------------------------------------------------------------------------
+
+const fn sysreg(op0: u32, op1: u32, crn: u32, crm: u32, op2: u32) -> u32 {
+    ((op0 - 2) << 14) | (op1 << 11) | (crn << 7) | (crm << 3) | op2
+}
+
+const MPIDR_EL1: u32 = sysreg(3, 0, 0, 0, 5);
+const CURRENT_EL: u32 = sysreg(3, 0, 4, 2, 2);
+const SCR_EL3: u32 = sysreg(3, 6, 1, 1, 0);
+const HCR_EL2: u32 = sysreg(3, 4, 1, 1, 0);
+const VBAR_EL3: u32 = sysreg(3, 6, 12, 0, 0);
+const VBAR_EL2: u32 = sysreg(3, 4, 12, 0, 0);
+const SPSR_EL3: u32 = sysreg(3, 6, 4, 0, 0);
+const ELR_EL3: u32 = sysreg(3, 6, 4, 0, 1);
+const ESR_EL3: u32 = sysreg(3, 6, 5, 2, 0);
+const ESR_EL2: u32 = sysreg(3, 4, 5, 2, 0);
+const CNTPS_TVAL_EL1: u32 = sysreg(3, 7, 14, 2, 0);
+const CNTPS_CTL_EL1: u32 = sysreg(3, 7, 14, 2, 1);
+
+/// ICC_PMR_EL1, Interrupt Controller Interrupt Priority Mask Register.
+const ICC_PMR_EL1: u32 = sysreg(3, 0, 4, 6, 0);
+/// ICC_IAR0_EL1, Interrupt Acknowledge Register 0.
+const ICC_IAR0_EL1: u32 = sysreg(3, 0, 12, 8, 0);
+/// ICC_EOIR0_EL1, End Of Interrupt Register 0.
+const ICC_EOIR0_EL1: u32 = sysreg(3, 0, 12, 8, 1);
+/// ICC_HPPIR0_EL1, Highest Priority Pending Interrupt Register 0.
+const ICC_HPPIR0_EL1: u32 = sysreg(3, 0, 12, 8, 2);
+/// ICC_RPR_EL1, Running Priority Register.
+const ICC_RPR_EL1: u32 = sysreg(3, 0, 12, 11, 3);
+/// ICC_SGI1R_EL1, SGI Group 1 Register.
+const ICC_SGI1R_EL1: u32 = sysreg(3, 0, 12, 11, 5);
+/// ICC_SGI0R_EL1, SGI Group 0 Register (op1 = 0, not 2).
+const ICC_SGI0R_EL1: u32 = sysreg(3, 0, 12, 11, 7);
+/// ICC_IAR1_EL1, Interrupt Acknowledge Register 1.
+const ICC_IAR1_EL1: u32 = sysreg(3, 0, 12, 12, 0);
+/// ICC_EOIR1_EL1, End Of Interrupt Register 1.
+const ICC_EOIR1_EL1: u32 = sysreg(3, 0, 12, 12, 1);
+/// ICC_HPPIR1_EL1, Highest Priority Pending Interrupt Register 1.
+const ICC_HPPIR1_EL1: u32 = sysreg(3, 0, 12, 12, 2);
+/// ICC_IGRPEN0_EL1, Interrupt Group 0 Enable Register.
+const ICC_IGRPEN0_EL1: u32 = sysreg(3, 0, 12, 12, 6);
+/// ICC_IGRPEN1_EL1, Interrupt Group 1 Enable Register (banked by Security state).
+const ICC_IGRPEN1_EL1: u32 = sysreg(3, 0, 12, 12, 7);
+/// ICC_SRE_EL2, System Register Enable Register (EL2).
+const ICC_SRE_EL2: u32 = sysreg(3, 4, 12, 9, 5);
+/// ICC_CTLR_EL3, Interrupt Controller Control Register (EL3).
+const ICC_CTLR_EL3: u32 = sysreg(3, 6, 12, 12, 4);
+/// ICC_SRE_EL3, System Register Enable Register (EL3).
+const ICC_SRE_EL3: u32 = sysreg(3, 6, 12, 12, 5);
+
+// ---------------------------------------------------------------------------
+// GIC frames on FVP Base RevC and register offsets (IHI 0069 "The GIC
+// Distributor register map", "The GIC Redistributor register map").
+// ---------------------------------------------------------------------------
+
+const GICD_BASE_HI: u32 = 0x2f00; // 0x2f00_0000
+const GICR_BASE_HI: u32 = 0x2f10; // 0x2f10_0000, 128 KiB (RD_base + SGI_base) per PE
+
+const GICD_CTLR: u32 = 0x0000;
+const GICD_IGROUPR1: u32 = 0x0084; // GICD_IGROUPR<1>: SPIs 32-63
+// RD_base
+const GICR_WAKER: u32 = 0x0014;
+// SGI_base (RD_base + 0x10000)
+const GICR_IGROUPR0: u32 = 0x0080;
+const GICR_ISENABLER0: u32 = 0x0100;
+const GICR_ICENABLER0: u32 = 0x0180;
+const GICR_IPRIORITYR: u32 = 0x0400; // byte n = INTID n
+const GICR_IGRPMODR0: u32 = 0x0d00;
+
+/// Arm ARM "Exception vectors": offsets from VBAR_ELx.
+const VEC_IRQ_CURRENT_SPX: u32 = 0x280;
+const VEC_FIQ_CURRENT_SPX: u32 = 0x300;
+const VEC_SYNC_LOWER_A64: u32 = 0x400;
+
+/// SCR_EL3 bits (Arm ARM D-register description).
+const SCR_NS: u32 = 1 << 0;
+const SCR_FIQ: u32 = 1 << 2;
+const SCR_RES1: u32 = 0b11 << 4;
+const SCR_RW: u32 = 1 << 10;
+
+// ---------------------------------------------------------------------------
+// Assembly helpers.
+// ---------------------------------------------------------------------------
+
+/// A program: `f` then the `->puthex` subroutine.
+fn program(f: impl FnOnce(&mut Asm)) -> Vec<u8> {
+    let mut ops = Asm::new(0);
+    f(&mut ops);
+    // ->puthex: prints x0's low `x1` hex digits on UART0; clobbers x9-x11.
+    dynasm!(ops ; .arch aarch64
+        ; ->puthex:
+        ; movz x9, 0x1c09, lsl 16
+        ; lsl x10, x1, 2
+        ; digit:
+        ; sub x10, x10, 4
+        ; lsr x11, x0, x10
+        ; and x11, x11, 0xf
+        ; cmp x11, 10
+        ; b.lo >dec
+        ; add x11, x11, 0x27 // 'a' - 10 - '0'
+        ; dec:
+        ; add x11, x11, 0x30
+        ; str w11, [x9]
+        ; cbnz x10, <digit
+        ; ret);
+    ops.finalize().unwrap()
+}
+
+/// Prints `s` on UART0 (data register at offset 0); clobbers x9, x11.
+fn print(o: &mut Asm, s: &str) {
+    dynasm!(o ; .arch aarch64 ; movz x9, 0x1c09, lsl 16);
+    for b in s.bytes() {
+        dynasm!(o ; .arch aarch64 ; movz w11, b as u32 ; str w11, [x9]);
+    }
+}
+
+/// Prints X(`reg`)'s low `digits` hex digits; clobbers x0, x1, x9-x11, x30.
+fn hex(o: &mut Asm, reg: u8, digits: u32) {
+    dynasm!(o ; .arch aarch64 ; mov x0, X(reg) ; movz x1, digits ; bl ->puthex);
+}
+
+/// X(`r`) = `v` (32 bits).
+fn mov32(o: &mut Asm, r: u8, v: u32) {
+    dynasm!(o ; .arch aarch64 ; movz X(r), v & 0xffff);
+    if v >> 16 != 0 {
+        dynasm!(o ; .arch aarch64 ; movk X(r), v >> 16, lsl 16);
+    }
+}
+
+/// V2M SYS_CFGCTRL (0x1c01_00a4): START | RW | FUNC = 8 (shutdown), then
+/// parks in WFI.
+fn power_off(o: &mut Asm) {
+    let value_hi = (1u32 << 15) | (1 << 14) | (8 << 4);
+    dynasm!(o ; .arch aarch64
+        ; movz x2, 0x1c01, lsl 16
+        ; movz w3, value_hi, lsl 16
+        ; str w3, [x2, 0xa4]
+        ; park:
+        ; wfi
+        ; b <park);
+}
+
+/// A vector table at the next 2 KiB boundary (Arm ARM "Exception
+/// vectors": entry `0x80 * k`). `handlers` maps entry offsets to code;
+/// every other entry prints `!vector <offset> esr=<ESR>` (ESR of `esr`)
+/// and powers off. `base` labels the table (the program is assembled at
+/// 0, so label offsets are addresses).
+fn vector_table(o: &mut Asm, base: DynamicLabel, esr: u32, handlers: &[(u32, DynamicLabel)]) {
+    let unexpected = o.new_dynamic_label();
+    while !o.offset().0.is_multiple_of(0x800) {
+        dynasm!(o ; .arch aarch64 ; nop);
+    }
+    dynasm!(o ; .arch aarch64 ; =>base);
+    for k in 0..16u32 {
+        let off = k * 0x80;
+        match handlers.iter().find(|h| h.0 == off) {
+            Some(&(_, l)) => dynasm!(o ; .arch aarch64 ; b =>l),
+            None => dynasm!(o ; .arch aarch64 ; movz x19, off ; b =>unexpected),
+        }
+        while !o.offset().0.is_multiple_of(0x80) {
+            dynasm!(o ; .arch aarch64 ; nop);
+        }
+    }
+    dynasm!(o ; .arch aarch64 ; =>unexpected);
+    print(o, "!vector ");
+    hex(o, 19, 3);
+    print(o, " esr=");
+    dynasm!(o ; .arch aarch64 ; mrs x19, esr);
+    hex(o, 19, 8);
+    print(o, "\n");
+    power_off(o);
+}
+
+/// Per-PE set-up at EL3: x20 = RD_base, x21 = SGI_base of this PE's
+/// Redistributor (cluster 0: MPIDR_EL1.MT = 1, so Aff1 is the core number
+/// and the PE index), x22 = GICD base; the Redistributor woken and the
+/// system register interface enabled.
+fn gic_pe_init(o: &mut Asm) {
+    dynasm!(o ; .arch aarch64
+        ; mrs x4, MPIDR_EL1
+        ; ubfx x4, x4, 8, 8
+        ; movz x20, GICR_BASE_HI, lsl 16
+        ; add x20, x20, x4, lsl 17
+        ; add x21, x20, 0x10, lsl 12
+        ; movz x22, GICD_BASE_HI, lsl 16
+        // GICR_WAKER: clear ProcessorSleep [1], then wait for ChildrenAsleep
+        // [2] to read 0 (IHI 0069 "Power management", GICR_WAKER).
+        ; ldr w5, [x20, GICR_WAKER]
+        ; and w5, w5, 0xffff_fffd
+        ; str w5, [x20, GICR_WAKER]
+        ; asleep:
+        ; ldr w5, [x20, GICR_WAKER]
+        ; tbnz w5, 2, <asleep
+        // ICC_SRE_EL3: SRE [0], DFB [1], DIB [2], Enable [3] (lower ELs may
+        // use ICC_SRE_EL1/EL2).
+        ; movz x5, 0xf
+        ; msr ICC_SRE_EL3, x5
+        ; isb);
+}
+
+/// GICD_CTLR (Secure view, DS = 0): EnableGrp0 [0], EnableGrp1NS [1],
+/// EnableGrp1S [2], ARE_S [4], ARE_NS [5]; then wait for RWP [31] = 0.
+fn gicd_init(o: &mut Asm) {
+    dynasm!(o ; .arch aarch64
+        ; movz w5, 0x37
+        ; str w5, [x22, GICD_CTLR]
+        ; rwp:
+        ; ldr w5, [x22, GICD_CTLR]
+        ; tbnz w5, 31, <rwp);
+}
+
+/// SGI/PPI `intid` of this PE (x21 = SGI_base): group bits
+/// (GICR_IGROUPR0 = `igroupr0`, GICR_IGRPMODR0 = 0), priority, enabled.
+fn config_private(o: &mut Asm, igroupr0: u32, intid: u32, priority: u32) {
+    mov32(o, 5, igroupr0);
+    dynasm!(o ; .arch aarch64
+        ; str w5, [x21, GICR_IGROUPR0]
+        ; str wzr, [x21, GICR_IGRPMODR0]
+        ; movz w5, priority
+        ; strb w5, [x21, GICR_IPRIORITYR + intid]);
+    mov32(o, 5, 1 << intid);
+    dynasm!(o ; .arch aarch64 ; str w5, [x21, GICR_ISENABLER0]);
+}
+
+/// SCR_EL3 |= `bits`.
+fn scr_set(o: &mut Asm, bits: u32) {
+    dynasm!(o ; .arch aarch64 ; mrs x5, SCR_EL3 ; orr x5, x5, bits as u64 ; msr SCR_EL3, x5 ; isb);
+}
+
+fn run(smp: u32, code: Vec<u8>) -> (Machine, Stop, String) {
+    let console = BufferSink::new();
+    let sinks = UartSinks::each(|_| Box::new(console.clone()));
+    let cfg = MachineConfig {
+        smp,
+        memory: 64 << 20,
+        start_secondaries: smp > 1,
+        ..MachineConfig::default()
+    };
+    let mut m = Machine::new(&cfg, sinks).unwrap();
+    m.load_images(&[Image::builtin("gic-test", 0, code)])
+        .unwrap();
+    let s = m.run(Some(2_000_000));
+    (m, s.stop, console.text())
+}
+
+// ---------------------------------------------------------------------------
+// Tests.
+// ---------------------------------------------------------------------------
+
+/// CPU 0 sends SGI 5 to CPU 1 with ICC_SGI0R_EL1; CPU 1 has it as Group 0
+/// and takes it as an FIQ at EL3.
+///
+/// IHI 0069: "Software Generated Interrupts" and ICC_SGI0R_EL1 (INTID
+/// [27:24], Aff1 [23:16], TargetList [15:0]: CPU 1 is Aff1 = 1, Aff0 = 0);
+/// GICR_IGROUPR0/GICR_IGRPMODR0 = 0/0 is Group 0; "Interrupt assignment to
+/// IRQ and FIQ signals": Group 0 is always signalled as FIQ; the Arm ARM
+/// routes FIQ to EL3 with SCR_EL3.FIQ = 1, to the "Current EL with SP_ELx"
+/// FIQ vector, VBAR_EL3 + 0x300. ICC_IAR0_EL1 returns the INTID.
+#[test]
+fn sgi0_from_cpu0_is_taken_as_fiq_at_el3_on_cpu1() {
+    let code = program(|o| {
+        let fiq = o.new_dynamic_label();
+        let vectors = o.new_dynamic_label();
+        let cpu1 = o.new_dynamic_label();
+        gic_pe_init(o);
+        dynasm!(o ; .arch aarch64
+            ; movz x23, 0x0400, lsl 16 // trusted SRAM: "CPU 1 ready" flag
+            ; cbnz x4, =>cpu1);
+        // CPU 0: enable the Distributor, wait for CPU 1, send SGI 5 to
+        // Aff3.Aff2.Aff1 = 0.0.1, TargetList = {Aff0 0}.
+        gicd_init(o);
+        dynasm!(o ; .arch aarch64
+            ; ready:
+            ; ldr w5, [x23]
+            ; cbz w5, <ready);
+        mov32(o, 5, 5 << 24 | 1 << 16 | 1);
+        dynasm!(o ; .arch aarch64
+            ; msr ICC_SGI0R_EL1, x5
+            ; isb
+            ; park0:
+            ; wfi
+            ; b <park0);
+        // CPU 1: SGI 5 Group 0, priority 0x80, enabled; PMR = 0xf0,
+        // IGRPEN0 = 1, FIQs to EL3, F unmasked; then sleep.
+        dynasm!(o ; .arch aarch64 ; =>cpu1);
+        config_private(o, 0, 5, 0x80);
+        dynasm!(o ; .arch aarch64
+            ; movz x5, 0xf0
+            ; msr ICC_PMR_EL1, x5
+            ; movz x5, 1
+            ; msr ICC_IGRPEN0_EL1, x5);
+        scr_set(o, SCR_FIQ);
+        dynasm!(o ; .arch aarch64
+            ; adr x5, =>vectors
+            ; msr VBAR_EL3, x5
+            ; isb
+            ; msr daifclr, 1 // PSTATE.F = 0
+            ; movz w5, 1
+            ; str w5, [x23]
+            ; sleep1:
+            ; wfi
+            ; b <sleep1);
+        // FIQ handler: acknowledge, report, EOI, power off.
+        dynasm!(o ; .arch aarch64 ; =>fiq ; mrs x19, ICC_IAR0_EL1 ; mrs x24, MPIDR_EL1 ; ubfx x24, x24, 8, 8);
+        print(o, "cpu");
+        hex(o, 24, 1);
+        print(o, " fiq intid=");
+        hex(o, 19, 3);
+        dynasm!(o ; .arch aarch64 ; msr ICC_EOIR0_EL1, x19 ; isb ; mrs x19, ICC_RPR_EL1);
+        print(o, " rpr after eoi=");
+        hex(o, 19, 2);
+        print(o, "\n");
+        power_off(o);
+        vector_table(o, vectors, ESR_EL3, &[(VEC_FIQ_CURRENT_SPX, fiq)]);
+    });
+    let (m, stop, text) = run(2, code);
+    assert_eq!(text, "cpu1 fiq intid=005 rpr after eoi=ff\n");
+    assert_eq!(stop, Stop::PowerOff);
+    // CPU 1 took the exception from EL3 and is still at EL3.
+    assert_eq!(m.cpus()[1].el(), 3);
+}
+
+/// Priority masking and the running priority, one CPU, SGI 3 Group 0 at
+/// priority 0x80 sent to itself.
+///
+/// IHI 0069 "Interrupt prioritization" and ICC_PMR_EL1: an interrupt is
+/// signalled only when its priority is higher (numerically lower) than the
+/// mask, so with PMR = 0x80 it stays pending: ICC_HPPIR0_EL1 reports it
+/// (no priority checks), ICC_IAR0_EL1 returns 1023 ("Special INTIDs": no
+/// pending interrupt of sufficient priority) and no FIQ is taken while the
+/// CPU keeps running. ICC_PMR_EL1 with 5 implemented priority bits
+/// (ICC_CTLR_EL3.PRIbits [10:8] = 4) reads 0x87 back as 0x80
+/// (unimplemented low bits RAZ/WI). Raising PMR to 0x88 signals it.
+/// ICC_RPR_EL1 is the idle priority 0xff until the acknowledge, then the
+/// priority of the active interrupt (0x80), and 0xff again after the EOI
+/// (priority drop).
+#[test]
+fn priority_mask_holds_an_sgi_pending_until_raised() {
+    let code = program(|o| {
+        let fiq = o.new_dynamic_label();
+        let vectors = o.new_dynamic_label();
+        gic_pe_init(o);
+        gicd_init(o);
+        config_private(o, 0, 3, 0x80);
+        dynasm!(o ; .arch aarch64
+            ; movz x5, 0x80
+            ; msr ICC_PMR_EL1, x5
+            ; movz x5, 1
+            ; msr ICC_IGRPEN0_EL1, x5);
+        scr_set(o, SCR_FIQ);
+        dynasm!(o ; .arch aarch64
+            ; adr x5, =>vectors
+            ; msr VBAR_EL3, x5
+            ; isb
+            ; msr daifclr, 1);
+        // SGI 3 to this PE (Aff1 = 0, TargetList = {0}).
+        mov32(o, 5, 3 << 24 | 1);
+        dynasm!(o ; .arch aarch64
+            ; msr ICC_SGI0R_EL1, x5
+            ; isb
+            ; movz x6, 2000
+            ; spin1:
+            ; subs x6, x6, 1
+            ; b.ne <spin1
+            ; mrs x19, ICC_HPPIR0_EL1);
+        print(o, "hppir=");
+        hex(o, 19, 3);
+        dynasm!(o ; .arch aarch64 ; mrs x19, ICC_IAR0_EL1);
+        print(o, " iar=");
+        hex(o, 19, 3);
+        dynasm!(o ; .arch aarch64 ; mrs x19, ICC_RPR_EL1);
+        print(o, " rpr=");
+        hex(o, 19, 2);
+        dynasm!(o ; .arch aarch64 ; mrs x19, ICC_CTLR_EL3 ; ubfx x19, x19, 8, 3);
+        print(o, " pribits=");
+        hex(o, 19, 1);
+        dynasm!(o ; .arch aarch64
+            ; movz x5, 0x87
+            ; msr ICC_PMR_EL1, x5
+            ; isb
+            ; mrs x19, ICC_PMR_EL1
+            ; movz x6, 2000
+            ; spin2:
+            ; subs x6, x6, 1
+            ; b.ne <spin2);
+        print(o, " pmr=");
+        hex(o, 19, 2);
+        print(o, " |");
+        dynasm!(o ; .arch aarch64
+            ; movz x5, 0x88
+            ; msr ICC_PMR_EL1, x5
+            ; isb);
+        print(o, " | done\n");
+        power_off(o);
+        // FIQ handler: RPR, acknowledge, RPR, EOI, RPR, return.
+        dynasm!(o ; .arch aarch64 ; =>fiq ; mrs x19, ICC_RPR_EL1);
+        print(o, " fiq rpr=");
+        hex(o, 19, 2);
+        dynasm!(o ; .arch aarch64 ; mrs x25, ICC_IAR0_EL1 ; mrs x19, ICC_RPR_EL1);
+        print(o, " iar=");
+        hex(o, 25, 3);
+        print(o, " rpr=");
+        hex(o, 19, 2);
+        dynasm!(o ; .arch aarch64 ; msr ICC_EOIR0_EL1, x25 ; isb ; mrs x19, ICC_RPR_EL1);
+        print(o, " eoi rpr=");
+        hex(o, 19, 2);
+        dynasm!(o ; .arch aarch64 ; eret);
+        vector_table(o, vectors, ESR_EL3, &[(VEC_FIQ_CURRENT_SPX, fiq)]);
+    });
+    let (_, stop, text) = run(1, code);
+    assert_eq!(
+        text,
+        "hppir=003 iar=3ff rpr=ff pribits=4 pmr=80 | fiq rpr=ff iar=003 rpr=80 eoi rpr=ff | done\n"
+    );
+    assert_eq!(stop, Stop::PowerOff);
+}
+
+/// EL3 sets up SGI 9 as Non-secure Group 1 and enters Non-secure EL2
+/// (SCR_EL3.NS = 1, RW = 1, IRQ = 0), which sends it to itself with
+/// ICC_SGI1R_EL1 and takes it as an IRQ at EL2 (HCR_EL2.IMO = 1).
+///
+/// IHI 0069: GICR_IGROUPR0 = 1, GICR_IGRPMODR0 = 0 is Non-secure Group 1;
+/// ICC_SGI1R_EL1 from Non-secure state generates a Non-secure Group 1 SGI;
+/// ICC_HPPIR1_EL1 shows it, ICC_HPPIR0_EL1 reads 1023 (not Group 0);
+/// "Interrupt assignment to IRQ and FIQ signals": Group 1 of the current
+/// Security state is IRQ; ICC_IAR1_EL1 returns the INTID. Arm ARM: with
+/// SCR_EL3.IRQ = 0 and HCR_EL2.IMO = 1 a physical IRQ is taken to EL2, at
+/// VBAR_EL2 + 0x280 from EL2 with SP_EL2.
+#[test]
+fn sgi1_in_non_secure_el2_is_taken_as_irq_at_el2() {
+    let code = program(|o| {
+        let irq = o.new_dynamic_label();
+        let el2 = o.new_dynamic_label();
+        let vectors2 = o.new_dynamic_label();
+        let vectors3 = o.new_dynamic_label();
+        gic_pe_init(o);
+        gicd_init(o);
+        config_private(o, 1 << 9, 9, 0xa0);
+        dynasm!(o ; .arch aarch64
+            ; adr x5, =>vectors3
+            ; msr VBAR_EL3, x5);
+        mov32(o, 5, SCR_RW | SCR_RES1 | SCR_NS);
+        dynasm!(o ; .arch aarch64
+            ; msr SCR_EL3, x5
+            ; movz x5, 0x3c9 // SPSR_EL3: DAIF masked, M = EL2h
+            ; msr SPSR_EL3, x5
+            ; adr x5, =>el2
+            ; msr ELR_EL3, x5
+            ; isb
+            ; eret);
+        // Non-secure EL2.
+        dynasm!(o ; .arch aarch64
+            ; =>el2
+            ; adr x5, =>vectors2
+            ; msr VBAR_EL2, x5
+            ; movz x5, 1 << 4 // HCR_EL2.IMO
+            ; msr HCR_EL2, x5
+            ; movz x5, 0xf // ICC_SRE_EL2: SRE, DFB, DIB, Enable
+            ; msr ICC_SRE_EL2, x5
+            ; isb
+            ; movz x5, 0xf0
+            ; msr ICC_PMR_EL1, x5
+            ; movz x5, 1
+            ; msr ICC_IGRPEN1_EL1, x5 // Non-secure bank: EnableGrp1NS
+            ; isb);
+        mov32(o, 5, 9 << 24 | 1);
+        dynasm!(o ; .arch aarch64
+            ; msr ICC_SGI1R_EL1, x5
+            ; isb
+            ; mrs x19, CURRENT_EL
+            ; ubfx x19, x19, 2, 2);
+        print(o, "el");
+        hex(o, 19, 1);
+        dynasm!(o ; .arch aarch64 ; mrs x19, ICC_HPPIR1_EL1);
+        print(o, " hppir1=");
+        hex(o, 19, 3);
+        dynasm!(o ; .arch aarch64 ; mrs x19, ICC_HPPIR0_EL1);
+        print(o, " hppir0=");
+        hex(o, 19, 3);
+        dynasm!(o ; .arch aarch64
+            ; msr daifclr, 2 // PSTATE.I = 0
+            ; sleep:
+            ; wfi
+            ; b <sleep);
+        // IRQ handler at EL2.
+        dynasm!(o ; .arch aarch64
+            ; =>irq
+            ; mrs x25, ICC_IAR1_EL1
+            ; mrs x19, CURRENT_EL
+            ; ubfx x19, x19, 2, 2);
+        print(o, " | irq at el");
+        hex(o, 19, 1);
+        print(o, " iar1=");
+        hex(o, 25, 3);
+        dynasm!(o ; .arch aarch64 ; msr ICC_EOIR1_EL1, x25 ; isb ; mrs x19, ICC_RPR_EL1);
+        print(o, " rpr after eoi=");
+        hex(o, 19, 2);
+        print(o, "\n");
+        power_off(o);
+        vector_table(o, vectors2, ESR_EL2, &[(VEC_IRQ_CURRENT_SPX, irq)]);
+        vector_table(o, vectors3, ESR_EL3, &[]);
+    });
+    let (m, stop, text) = run(1, code);
+    assert_eq!(
+        text,
+        "el2 hppir1=009 hppir0=3ff | irq at el2 iar1=009 rpr after eoi=ff\n"
+    );
+    assert_eq!(stop, Stop::PowerOff);
+    assert_eq!(m.cpus()[0].el(), 2);
+}
+
+/// The Secure physical timer (CNTPS_*, PPI 29 on FVP) as Group 0 wakes a
+/// CPU sleeping in WFI and is taken as an FIQ at EL3.
+///
+/// Arm ARM "The Generic Timer": the timer condition is met when the count
+/// reaches CVAL (TVAL written = 1_000_000 ticks at 100 MHz = 10 ms); the
+/// interrupt output is ISTATUS && !IMASK, a level-sensitive PPI. IHI 0069:
+/// PPI 29 in GICR_IGROUPR0/IGRPMODR0 = 0/0 is Group 0, so FIQ;
+/// ICC_IAR0_EL1 returns 29 (0x01d). Once the timer is disabled and the
+/// interrupt deactivated by the EOI, nothing is pending: ICC_HPPIR0_EL1 =
+/// 1023. Guest time fast-forwards across the WFI.
+#[test]
+fn secure_physical_timer_ppi_is_an_fiq_at_el3() {
+    let code = program(|o| {
+        let fiq = o.new_dynamic_label();
+        let vectors = o.new_dynamic_label();
+        gic_pe_init(o);
+        gicd_init(o);
+        config_private(o, 0, 29, 0x40);
+        dynasm!(o ; .arch aarch64
+            ; movz x5, 0xf0
+            ; msr ICC_PMR_EL1, x5
+            ; movz x5, 1
+            ; msr ICC_IGRPEN0_EL1, x5);
+        scr_set(o, SCR_FIQ);
+        mov32(o, 5, 1_000_000);
+        dynasm!(o ; .arch aarch64
+            ; adr x6, =>vectors
+            ; msr VBAR_EL3, x6
+            ; msr CNTPS_TVAL_EL1, x5
+            ; movz x5, 1 // CNTPS_CTL_EL1: ENABLE = 1, IMASK = 0
+            ; msr CNTPS_CTL_EL1, x5
+            ; isb
+            ; msr daifclr, 1
+            ; sleep:
+            ; wfi
+            ; b <sleep);
+        dynasm!(o ; .arch aarch64
+            ; =>fiq
+            ; mrs x25, ICC_IAR0_EL1
+            ; mrs x19, CNTPS_CTL_EL1);
+        print(o, "fiq iar0=");
+        hex(o, 25, 3);
+        print(o, " cntps_ctl=");
+        hex(o, 19, 1);
+        dynasm!(o ; .arch aarch64
+            ; msr CNTPS_CTL_EL1, xzr
+            ; isb
+            ; msr ICC_EOIR0_EL1, x25
+            ; isb
+            ; mrs x19, ICC_HPPIR0_EL1);
+        print(o, " then hppir0=");
+        hex(o, 19, 3);
+        print(o, "\n");
+        power_off(o);
+        vector_table(o, vectors, ESR_EL3, &[(VEC_FIQ_CURRENT_SPX, fiq)]);
+    });
+    let (m, stop, text) = run(1, code);
+    // CNTPS_CTL_EL1 in the handler: ENABLE [0] = 1, IMASK [1] = 0, ISTATUS [2] = 1.
+    assert_eq!(text, "fiq iar0=01d cntps_ctl=5 then hppir0=3ff\n");
+    assert_eq!(stop, Stop::PowerOff);
+    assert!(
+        m.guest_time_ns() >= 10_000_000,
+        "guest time {} ns",
+        m.guest_time_ns()
+    );
+    assert!(
+        m.retired() < 20_000,
+        "the wait was fast-forwarded, not spun: {} instructions",
+        m.retired()
+    );
+}
+
+/// Non-secure software cannot see or change the configuration of Secure
+/// interrupts: EL3 makes SGI 5 Group 0 (priority 0x40) and SGI 9
+/// Non-secure Group 1 (priority 0xa0), both enabled, then Non-secure EL2
+/// reads and writes the Redistributor and Distributor, then returns to EL3
+/// with SMC where the Secure (Root) view is read back.
+///
+/// IHI 0069, GICR_IGROUPR0, GICR_IGRPMODR0, GICD_IGROUPR<n>: with
+/// GICD_CTLR.DS = 0 these are RAZ/WI to Non-secure accesses.
+/// GICR_ISENABLER0/ICENABLER0: bits of Secure (Group 0, Secure Group 1)
+/// interrupts are RAZ/WI to Non-secure accesses. GICR_IPRIORITYR<n> and
+/// "Software accesses of interrupt priority": Non-secure accesses to the
+/// priority of a Secure interrupt are RAZ/WI, and a Non-secure read of a
+/// Non-secure interrupt's priority returns the Non-secure view (the value
+/// shifted left one bit: 0xa0 -> 0x40).
+#[test]
+fn non_secure_writes_to_secure_interrupt_configuration_are_ignored() {
+    let code = program(|o| {
+        let smc = o.new_dynamic_label();
+        let el2 = o.new_dynamic_label();
+        let vectors3 = o.new_dynamic_label();
+        gic_pe_init(o);
+        gicd_init(o);
+        mov32(o, 5, 1 << 9);
+        dynasm!(o ; .arch aarch64
+            ; str w5, [x21, GICR_IGROUPR0]
+            ; str wzr, [x21, GICR_IGRPMODR0]
+            ; str wzr, [x22, GICD_IGROUPR1]
+            ; movz w5, 0x40
+            ; strb w5, [x21, GICR_IPRIORITYR + 5]
+            ; movz w5, 0xa0
+            ; strb w5, [x21, GICR_IPRIORITYR + 9]
+            ; movz w5, 1 << 9 | 1 << 5
+            ; str w5, [x21, GICR_ISENABLER0]
+            ; adr x5, =>vectors3
+            ; msr VBAR_EL3, x5);
+        mov32(o, 5, SCR_RW | SCR_RES1 | SCR_NS);
+        dynasm!(o ; .arch aarch64
+            ; msr SCR_EL3, x5
+            ; movz x5, 0x3c9
+            ; msr SPSR_EL3, x5
+            ; adr x5, =>el2
+            ; msr ELR_EL3, x5
+            ; isb
+            ; eret);
+        // Non-secure EL2 (MMU off: Non-secure PAS).
+        dynasm!(o ; .arch aarch64 ; =>el2 ; ldr w19, [x21, GICR_IGROUPR0]);
+        print(o, "ns: igroupr0=");
+        hex(o, 19, 8);
+        dynasm!(o ; .arch aarch64 ; ldr w19, [x21, GICR_ISENABLER0]);
+        print(o, " isenabler0=");
+        hex(o, 19, 8);
+        dynasm!(o ; .arch aarch64 ; ldrb w19, [x21, GICR_IPRIORITYR + 5]);
+        print(o, " prio5=");
+        hex(o, 19, 2);
+        dynasm!(o ; .arch aarch64 ; ldrb w19, [x21, GICR_IPRIORITYR + 9]);
+        print(o, " prio9=");
+        hex(o, 19, 2);
+        print(o, "\n");
+        dynasm!(o ; .arch aarch64
+            ; movn w5, 0 // 0xffff_ffff
+            ; str w5, [x21, GICR_IGROUPR0]
+            ; str w5, [x21, GICR_IGRPMODR0]
+            ; str w5, [x22, GICD_IGROUPR1]
+            ; str w5, [x21, GICR_ICENABLER0]
+            ; strb wzr, [x21, GICR_IPRIORITYR + 5]
+            ; smc 0);
+        // EL3: SMC from a lower EL (synchronous, lower EL using AArch64).
+        dynasm!(o ; .arch aarch64 ; =>smc ; mrs x19, ESR_EL3 ; ubfx x19, x19, 26, 6);
+        print(o, "root: ec=");
+        hex(o, 19, 2);
+        dynasm!(o ; .arch aarch64 ; ldr w19, [x21, GICR_IGROUPR0]);
+        print(o, " igroupr0=");
+        hex(o, 19, 8);
+        dynasm!(o ; .arch aarch64 ; ldr w19, [x21, GICR_IGRPMODR0]);
+        print(o, " igrpmodr0=");
+        hex(o, 19, 8);
+        dynasm!(o ; .arch aarch64 ; ldr w19, [x22, GICD_IGROUPR1]);
+        print(o, " gicd_igroupr1=");
+        hex(o, 19, 8);
+        dynasm!(o ; .arch aarch64 ; ldr w19, [x21, GICR_ISENABLER0]);
+        print(o, " isenabler0=");
+        hex(o, 19, 8);
+        dynasm!(o ; .arch aarch64 ; ldrb w19, [x21, GICR_IPRIORITYR + 5]);
+        print(o, " prio5=");
+        hex(o, 19, 2);
+        print(o, "\n");
+        power_off(o);
+        vector_table(o, vectors3, ESR_EL3, &[(VEC_SYNC_LOWER_A64, smc)]);
+    });
+    let (_, stop, text) = run(1, code);
+    assert_eq!(
+        text,
+        "ns: igroupr0=00000000 isenabler0=00000200 prio5=00 prio9=40\n\
+         root: ec=17 igroupr0=00000200 igrpmodr0=00000000 gicd_igroupr1=00000000 isenabler0=00000020 prio5=40\n"
+    );
+    assert_eq!(stop, Stop::PowerOff);
+}
