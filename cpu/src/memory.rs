@@ -71,6 +71,7 @@ impl ExclusiveMonitor {
 /// descriptor's PA in its PAS, then the read from the bus.
 struct BusWalker<'a> {
     bus: &'a PhysBus,
+    gpis: &'a gpc::GpiCache,
     gpccr: Gpccr,
     gptbr: Gptbr,
     pa_bits: u32,
@@ -103,7 +104,8 @@ fn decode_gpc(code: u32) -> GpcFault {
 
 impl WalkMemory for BusWalker<'_> {
     fn read_descriptor(&self, pa: u64, pas: Pas) -> Result<u64, WalkError> {
-        gpc::gpc_check(
+        gpc::gpc_check_cached(
+            self.gpis,
             self.bus,
             &self.gpccr,
             self.gptbr,
@@ -265,6 +267,7 @@ impl Cpu {
         };
         let walker = BusWalker {
             bus,
+            gpis: &self.tlb.gpis,
             gpccr: self.gpccr(),
             gptbr: Gptbr::decode(self.sr(SysReg::GPTBR_EL3)),
             pa_bits: self.features.pa_bits,
@@ -409,7 +412,8 @@ impl Cpu {
             .walk(bus, regime, &access, true)
             .map_err(|f| self.translation_exception(f, op, flags.cm))?;
         let gpccr = self.gpccr();
-        gpc::gpc_check(
+        gpc::gpc_check_cached(
+            &self.tlb.gpis,
             bus,
             &gpccr,
             Gptbr::decode(self.sr(SysReg::GPTBR_EL3)),

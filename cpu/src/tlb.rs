@@ -28,9 +28,13 @@ pub struct TlbEntry {
     pub device: bool,
 }
 
-/// A direct-mapped TLB.
+/// A direct-mapped TLB, with the PE's cache of GPT lookups beside it (a
+/// fill's GPC checks, of the descriptors walked and of the output address,
+/// are served from it; flushed together with the TLB).
 pub struct Tlb {
     entries: Box<[TlbEntry]>,
+    /// Cached GPT lookups ([`rme_mmu::gpc::GpiCache`]).
+    pub gpis: rme_mmu::gpc::GpiCache,
     /// Fills since the last flush, for tests and statistics.
     pub fills: u64,
 }
@@ -51,7 +55,7 @@ impl Tlb {
             perms: Permissions { privileged: Default::default(), unprivileged: Default::default(), pan_restricted: false },
             device: false,
         };
-        Tlb { entries: vec![empty; ENTRIES].into_boxed_slice(), fills: 0 }
+        Tlb { entries: vec![empty; ENTRIES].into_boxed_slice(), gpis: rme_mmu::gpc::GpiCache::new(), fills: 0 }
     }
 
     #[inline]
@@ -72,6 +76,7 @@ impl Tlb {
         for e in self.entries.iter_mut() {
             e.vpage = INVALID;
         }
+        self.gpis.invalidate_all();
     }
 
     /// Number of valid entries.

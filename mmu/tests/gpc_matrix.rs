@@ -9,7 +9,7 @@
 //! descriptor rules.
 
 use rme_mmu::gpc::walk::{gpt_block_desc, gpt_contig_desc, gpt_granules_desc, gpt_table_desc};
-use rme_mmu::gpc::{
+use rme_mmu::gpc::{GpiCache, gpc_check_cached, 
     AccessKind, ContigSize, GpcAccess, GpcFault, GpcFaultKind, GpcFeatures, Gpccr, Gpi, GptBuilder, GptEntry, GptImage,
     GptLayout, Gptbr, L0GptSz, Pgs, gpc_check, gpt_walk,
 };
@@ -144,6 +144,8 @@ fn run_matrix(features: GpcFeatures, nso: bool, table: &[Expect; 16]) -> usize {
         for form in [Form::L0Block, Form::Granules, Form::Contig] {
             for enc in 0u8..16 {
                 let (mem, pas_list, level) = gpt_for(pgs, form, enc);
+                // A GPT lookup cache per GPT, as each PE has one.
+                let cache = GpiCache::new();
                 for &pa in &pas_list {
                     // The walk alone: a valid GPI comes back by name.
                     let walk = gpt_walk(&mem, &gpccr, Gptbr::from_base(L0_BASE), pa);
@@ -175,6 +177,15 @@ fn run_matrix(features: GpcFeatures, nso: bool, table: &[Expect; 16]) -> usize {
                                     got, want,
                                     "PGS {pgs:?} {form:?} GPI {enc:#06b} pa {pa:#x} PAS {pas} state {state} {kind:?}"
                                 );
+                                // Through the cache: the first call may walk
+                                // and fill, the second is served from it.
+                                let br = Gptbr::from_base(L0_BASE);
+                                let access = GpcAccess { kind, state };
+                                for round in 0..2 {
+                                    let cached =
+                                        gpc_check_cached(&cache, &mem, &gpccr, br, PA_BITS, pa, pas, access);
+                                    assert_eq!(cached, want, "cached (round {round}) PGS {pgs:?} {form:?} GPI {enc:#06b} pa {pa:#x} PAS {pas}");
+                                }
                                 checked += 1;
                             }
                         }

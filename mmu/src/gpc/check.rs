@@ -22,6 +22,7 @@
 //! GPI) the security state of the requester.
 
 use super::fault::{GpcFault, GpcFaultKind};
+use super::gpi_cache::GpiCache;
 use super::regs::{Gpccr, Gptbr};
 use super::walk::{GptMemory, gpt_walk};
 use crate::pas::{Pas, SecurityState};
@@ -72,7 +73,30 @@ pub fn gpc_check<M: GptMemory + ?Sized>(
     pas: Pas,
     access: GpcAccess,
 ) -> Result<(), GpcFault> {
-    let result = check(mem, gpccr, gptbr, pa_bits, pa, pas, access);
+    let result = check(None, mem, gpccr, gptbr, pa_bits, pa, pas, access);
+    if let Err(fault) = result {
+        tracing::trace!(target: "gpc", pa = format_args!("{pa:#x}"), %pas, ?access, %fault, "GPC fault");
+    }
+    result
+}
+
+/// [`gpc_check`] with the GPT lookup (step 5) served from, and recorded
+/// in, `cache` (the register checks of steps 0-4 and the GPI check run
+/// every time). The caller invalidates `cache` whenever GPCCR_EL3 or
+/// GPTBR_EL3 change and on TLBI PA*.
+#[inline]
+#[allow(clippy::too_many_arguments)]
+pub fn gpc_check_cached<M: GptMemory + ?Sized>(
+    cache: &GpiCache,
+    mem: &M,
+    gpccr: &Gpccr,
+    gptbr: Gptbr,
+    pa_bits: u32,
+    pa: u64,
+    pas: Pas,
+    access: GpcAccess,
+) -> Result<(), GpcFault> {
+    let result = check(Some(cache), mem, gpccr, gptbr, pa_bits, pa, pas, access);
     if let Err(fault) = result {
         tracing::trace!(target: "gpc", pa = format_args!("{pa:#x}"), %pas, ?access, %fault, "GPC fault");
     }
@@ -80,7 +104,9 @@ pub fn gpc_check<M: GptMemory + ?Sized>(
 }
 
 #[inline(always)]
+#[allow(clippy::too_many_arguments)]
 fn check<M: GptMemory + ?Sized>(
+    cache: Option<&GpiCache>,
     mem: &M,
     gpccr: &Gpccr,
     gptbr: Gptbr,
@@ -116,6 +142,16 @@ fn check<M: GptMemory + ?Sized>(
     if gptbr.base() >> pps != 0 {
         return Err(GpcFault::new(GpcFaultKind::AddressSize, 0));
     }
-    let entry = gpt_walk(mem, gpccr, gptbr, pa)?;
+    let pgs_bits = gpccr.pgs().map_or(12, |p| p.bits());
+    let entry = match cache.and_then(|c| c.lookup(pa, pgs_bits)) {
+        Some(e) => e,
+        None => {
+            let e = gpt_walk(mem, gpccr, gptbr, pa)?;
+            if let Some(c) = cache {
+                c.fill(pa, pgs_bits, &e);
+            }
+            e
+        }
+    };
     if entry.gpi.permits(pas, access.state) { Ok(()) } else { Err(GpcFault::new(GpcFaultKind::Fail, entry.level)) }
 }

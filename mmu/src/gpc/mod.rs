@@ -16,7 +16,8 @@
 //! * [`walk`]: [`gpt_walk`] (`GPTWalk`) and the descriptor decoders
 //!   (`DecodeGPTBlock`, `DecodeGPTTable`, `DecodeGPTContiguous`,
 //!   `DecodeGPTGranules`) over any [`GptMemory`] (a `PhysBus`, a test map).
-//! * [`check`]: [`gpc_check`] (`AArch64.GranuleProtectionCheck`).
+//! * [`check`]: [`gpc_check`] (`AArch64.GranuleProtectionCheck`), and
+//!   [`gpc_check_cached`] with a per-PE [`GpiCache`] ([`gpi_cache`]).
 //! * [`fault`]: [`GpcFault`], GPCSC and MFAR_EL3 encodings.
 //! * [`builder`]: GPTs laid out as TF-A writes them, for tests and
 //!   firmware-less machines.
@@ -29,12 +30,14 @@ pub mod builder;
 pub mod check;
 pub mod fault;
 pub mod gpi;
+pub mod gpi_cache;
 pub mod regs;
 pub mod walk;
 
 pub use builder::{GptBuildError, GptBuilder, GptImage, GptLayout};
-pub use check::{AccessKind, GpcAccess, gpc_check};
+pub use check::{AccessKind, GpcAccess, gpc_check, gpc_check_cached};
 pub use fault::{GpcFault, GpcFaultKind, mfar_el3};
 pub use gpi::{Gpi, ReservedGpi};
+pub use gpi_cache::{GPI_CACHE_SLOTS, GpiCache};
 pub use regs::{GpcFeatures, Gpccr, Gptbr, L0GptSz, Pgs};
 pub use walk::{ContigSize, GptEntry, GptMemory, gpt_walk};

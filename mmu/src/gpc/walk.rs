@@ -155,6 +155,11 @@ pub struct GptEntry {
     /// for a contiguous descriptor, PGS for a granules descriptor. A cache
     /// of GPC results may cover that much.
     pub contig_bits: u8,
+    /// The 16 GPI encodings of the naturally aligned region of 16 granules
+    /// around the PA (granule i in bits \[4i+3:4i\]): the level 1 granules
+    /// descriptor itself, or a block/contiguous GPI repeated (what a
+    /// [`super::GpiCache`] slot holds).
+    pub gpis: u64,
 }
 
 /// Pseudocode `DecodeGPTBlock`: a level 0 block descriptor
@@ -166,7 +171,7 @@ pub fn decode_gpt_block(gpccr: &Gpccr, entry: u64) -> Result<GptEntry, GpcFaultK
         return Err(GpcFaultKind::Walk);
     }
     let gpi = gpccr.decode_gpi((entry >> 4) as u8).map_err(|_| GpcFaultKind::Walk)?;
-    Ok(GptEntry { gpi, level: 0, contig_bits: gpccr.l0gptsz_bits() as u8 })
+    Ok(GptEntry { gpi, level: 0, contig_bits: gpccr.l0gptsz_bits() as u8, gpis: gpt_granules_desc(gpi) })
 }
 
 /// Pseudocode `DecodeGPTTable`: a level 0 table descriptor
@@ -204,7 +209,7 @@ pub fn decode_gpt_contiguous(gpccr: &Gpccr, entry: u64) -> Result<GptEntry, GpcF
     }
     let gpi = gpccr.decode_gpi((entry >> 4) as u8).map_err(|_| GpcFaultKind::Walk)?;
     let size = ContigSize::from_field((entry >> 8) & 3).ok_or(GpcFaultKind::Walk)?;
-    Ok(GptEntry { gpi, level: 1, contig_bits: size.bits() as u8 })
+    Ok(GptEntry { gpi, level: 1, contig_bits: size.bits() as u8, gpis: gpt_granules_desc(gpi) })
 }
 
 /// Pseudocode `DecodeGPTGranules`: a level 1 granules descriptor. All 16
@@ -221,7 +226,7 @@ pub fn decode_gpt_granules(gpccr: &Gpccr, pgs: Pgs, index: u32, entry: u64) -> R
         e >>= 4;
     }
     let gpi = Gpi::from_encoding((entry >> (4 * (index & 0xf))) as u8).map_err(|_| GpcFaultKind::Walk)?;
-    Ok(GptEntry { gpi, level: 1, contig_bits: pgs.bits() as u8 })
+    Ok(GptEntry { gpi, level: 1, contig_bits: pgs.bits() as u8, gpis: entry })
 }
 
 /// Pseudocode `GPTWalk`: looks up the GPI of physical address `pa`.
@@ -293,12 +298,12 @@ mod tests {
         d = (d & !(0xf << 12)) | (0xb << 12);
         m.insert(0x40_0008, d);
         let br = Gptbr::from_base(0x1000);
-        assert_eq!(gpt_walk(&m, &g, br, 0x1234).unwrap(), GptEntry { gpi: Gpi::Any, level: 0, contig_bits: 30 });
+        assert_eq!(gpt_walk(&m, &g, br, 0x1234).unwrap(), GptEntry { gpi: Gpi::Any, level: 0, contig_bits: 30, gpis: gpt_granules_desc(Gpi::Any) });
         assert_eq!(gpt_walk(&m, &g, br, 0x4001_3fff).unwrap().gpi, Gpi::Realm);
         assert_eq!(gpt_walk(&m, &g, br, 0x4001_4000).unwrap().gpi, Gpi::NonSecure);
         assert_eq!(
             gpt_walk(&m, &g, br, 0x4001_2fff).unwrap(),
-            GptEntry { gpi: Gpi::NonSecure, level: 1, contig_bits: 12 }
+            GptEntry { gpi: Gpi::NonSecure, level: 1, contig_bits: 12, gpis: d }
         );
         // No L1 entry stored for index 0: external abort at level 1.
         assert_eq!(gpt_walk(&m, &g, br, 0x4000_0000), Err(GpcFault::new(GpcFaultKind::ExternalAbort, 1)));
