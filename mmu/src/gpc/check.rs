@@ -73,7 +73,12 @@ pub fn gpc_check<M: GptMemory + ?Sized>(
     pas: Pas,
     access: GpcAccess,
 ) -> Result<(), GpcFault> {
-    let result = check(None, mem, gpccr, gptbr, pa_bits, pa, pas, access);
+    traced(check(None, mem, gpccr, gptbr, pa_bits, pa, pas, access), pa, pas, access)
+}
+
+/// Logs a fault (target `gpc`, trace) and passes the result on.
+#[inline(always)]
+fn traced(result: Result<(), GpcFault>, pa: u64, pas: Pas, access: GpcAccess) -> Result<(), GpcFault> {
     if let Err(fault) = result {
         tracing::trace!(target: "gpc", pa = format_args!("{pa:#x}"), %pas, ?access, %fault, "GPC fault");
     }
@@ -96,11 +101,7 @@ pub fn gpc_check_cached<M: GptMemory + ?Sized>(
     pas: Pas,
     access: GpcAccess,
 ) -> Result<(), GpcFault> {
-    let result = check(Some(cache), mem, gpccr, gptbr, pa_bits, pa, pas, access);
-    if let Err(fault) = result {
-        tracing::trace!(target: "gpc", pa = format_args!("{pa:#x}"), %pas, ?access, %fault, "GPC fault");
-    }
-    result
+    traced(check(Some(cache), mem, gpccr, gptbr, pa_bits, pa, pas, access), pa, pas, access)
 }
 
 #[inline(always)]
