@@ -75,6 +75,10 @@ pub struct IrqLines {
     pub irq: bool,
     pub fiq: bool,
     pub serror: bool,
+    /// The GIC virtual CPU interface's virtual IRQ/FIQ (list registers;
+    /// taken at EL1/EL0 under HCR_EL2.IMO/FMO like HCR_EL2.VI/VF).
+    pub virq: bool,
+    pub vfiq: bool,
 }
 
 /// One AArch64 PE.

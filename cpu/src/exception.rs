@@ -406,8 +406,9 @@ impl Cpu {
             self.update_timers();
         }
         self.refresh_gic_lines();
-        // Fast path: no physical line raised and no virtual interrupt bit set.
-        if !(self.lines.irq || self.lines.fiq || self.lines.serror)
+        // Fast path: no physical line raised, no virtual interrupt from the
+        // GIC's virtual CPU interface and no virtual interrupt bit set.
+        if !(self.lines.irq || self.lines.fiq || self.lines.serror || self.lines.virq || self.lines.vfiq)
             && self.sr(SysReg::HCR_EL2) & (HCR_VI | HCR_VF | HCR_VSE) == 0
         {
             return false;
@@ -449,13 +450,16 @@ impl Cpu {
             self.enter_exception(kind, target, pc, None, None);
             return true;
         }
-        // Virtual interrupts (HCR_EL2.VSE/VF/VI with AMO/FMO/IMO), at EL0/EL1
-        // of a state with EL2, not in the host regime.
+        // Virtual interrupts (HCR_EL2.VSE/VF/VI with AMO/FMO/IMO, and the
+        // vFIQ/vIRQ of the GIC virtual CPU interface, IHI 0069 6.1: Group 0
+        // is vFIQ, Group 1 vIRQ), at EL0/EL1 of a state with EL2, not in the
+        // host regime; masked by PSTATE.A/F/I.
         if el <= 1 && hcr & HCR_TGE == 0 {
+            let (vfiq, virq) = (hcr & HCR_VF != 0 || self.lines.vfiq, hcr & HCR_VI != 0 || self.lines.virq);
             let virt = [
                 (hcr & HCR_VSE != 0 && hcr & HCR_AMO != 0, p.a, ExceptionKind::SError),
-                (hcr & HCR_VF != 0 && hcr & HCR_FMO != 0, p.f, ExceptionKind::Fiq),
-                (hcr & HCR_VI != 0 && hcr & HCR_IMO != 0, p.i, ExceptionKind::Irq),
+                (vfiq && hcr & HCR_FMO != 0, p.f, ExceptionKind::Fiq),
+                (virq && hcr & HCR_IMO != 0, p.i, ExceptionKind::Irq),
             ];
             for (pending, masked, kind) in virt {
                 if pending && !masked {
@@ -483,9 +487,11 @@ impl Cpu {
             return true;
         }
         let hcr = self.hcr_el2();
-        self.lines.irq
-            || self.lines.fiq
-            || self.lines.serror
-            || (self.el() <= 1 && hcr & (HCR_VI | HCR_VF | HCR_VSE) != 0 && hcr & (HCR_IMO | HCR_FMO | HCR_AMO) != 0)
+        let l = self.lines;
+        let virtual_pending = hcr & HCR_TGE == 0
+            && (((hcr & HCR_VI != 0 || l.virq) && hcr & HCR_IMO != 0)
+                || ((hcr & HCR_VF != 0 || l.vfiq) && hcr & HCR_FMO != 0)
+                || (hcr & HCR_VSE != 0 && hcr & HCR_AMO != 0));
+        l.irq || l.fiq || l.serror || (self.el() <= 1 && virtual_pending)
     }
 }

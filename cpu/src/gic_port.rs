@@ -1,8 +1,12 @@
 //! How a CPU reaches its GIC CPU interface (DESIGN.md: rme-cpu defines the
 //! trait, the emulator wires a concrete GIC behind it). The ICC_* system
-//! registers (GICv3 IHI0069 chapter 12) are forwarded to the port; the port
-//! tells which of IRQ/FIQ the GIC asserts for the PE in its current context,
-//! and receives the PPIs of the PE's generic timers.
+//! registers (GICv3 IHI0069 chapter 12) and the virtual interface's ICH_*_EL2
+//! (whose state, like the ICC state, the GIC keeps per PE) are forwarded to
+//! the port, which also resolves ICC encodings accessed at EL1 under
+//! HCR_EL2.IMO/FMO to ICV_*; the port tells which of IRQ/FIQ the GIC asserts
+//! for the PE in its current context and which of the virtual IRQ/FIQ its
+//! virtual CPU interface asserts, and receives the PPIs of the PE's generic
+//! timers.
 
 use crate::cpu::*;
 use crate::sysreg::table::{SysReg, SysRegEnc};
@@ -19,6 +23,8 @@ pub struct CpuIfContext {
     /// Effective HCR_EL2.IMO/FMO at EL1 (virtual interface).
     pub hcr_imo: bool,
     pub hcr_fmo: bool,
+    /// EL2 is enabled in the current Security state (ICH_HCR_EL2 traps).
+    pub el2: bool,
 }
 
 /// Why an ICC access did not complete.
@@ -27,8 +33,6 @@ pub enum CpuIfError {
     Undefined,
     TrapEl2,
     TrapEl3,
-    /// The access goes to the virtual interface (ICV_*), not implemented.
-    Virtual,
 }
 
 /// A GIC CPU interface as a CPU sees it.
@@ -39,7 +43,12 @@ pub trait GicCpuPort: Send + Sync {
     fn write(&self, cpu: usize, enc: SysRegEnc, ctx: CpuIfContext, value: u64) -> Option<Result<(), CpuIfError>>;
     /// (IRQ, FIQ) the GIC asserts for this PE in context `ctx`.
     fn signals(&self, cpu: usize, ctx: CpuIfContext) -> (bool, bool);
-    /// Changes whenever `signals` may have changed for some context.
+    /// (vIRQ, vFIQ) the GIC's virtual CPU interface asserts for this PE
+    /// (ICH_HCR_EL2.En and a list register it can signal). Default: none.
+    fn virtual_signals(&self, _cpu: usize) -> (bool, bool) {
+        (false, false)
+    }
+    /// Changes whenever `signals` or `virtual_signals` may have changed.
     fn generation(&self) -> u64;
     /// Drives the level of one of this PE's PPIs (the generic timers).
     fn set_ppi(&self, cpu: usize, intid: u32, level: bool);
@@ -61,6 +70,7 @@ impl Cpu {
             scr_fiq: scr & SCR_FIQ != 0,
             hcr_imo: hcr & (HCR_IMO | HCR_TGE) != 0,
             hcr_fmo: hcr & (HCR_FMO | HCR_TGE) != 0,
+            el2: self.el2_enabled(),
         }
     }
 
@@ -75,8 +85,11 @@ impl Cpu {
         }
         let ctx = self.cpu_if_context();
         let (irq, fiq) = port.signals(self.index as usize, ctx);
+        let (virq, vfiq) = port.virtual_signals(self.index as usize);
         self.lines.irq = irq;
         self.lines.fiq = fiq;
+        self.lines.virq = virq;
+        self.lines.vfiq = vfiq;
         self.gic_seen = key;
     }
 

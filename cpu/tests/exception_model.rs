@@ -3,7 +3,7 @@
 //! return, UNDEFINED/trap rules of SVC/HVC/SMC, interrupt routing and
 //! masking, and the PAS each security state's accesses carry.
 
-use dynasmrt::{aarch64::Aarch64Relocation, dynasm, DynasmApi, VecAssembler};
+use dynasmrt::{aarch64::Aarch64Relocation, dynasm, VecAssembler};
 use rme_cpu::{Cpu, CpuConfig, StepEvent, SysReg};
 use rme_mmu::{AccessAttrs, MmioDevice, MmioResult, Pas, PhysBus, SecurityState};
 use std::sync::{Arc, Mutex};

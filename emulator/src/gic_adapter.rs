@@ -1,6 +1,7 @@
 //! Connects the CPUs' GIC port (`rme_cpu::GicCpuPort`) to the concrete
-//! GICv3 of `rme_gic`: ICC_* encodings are mapped to `IccReg`, the PE
-//! context to `IccContext`, and the timers' PPIs to the redistributors.
+//! GICv3 of `rme_gic`: ICC_* and ICH_* encodings are mapped to `IccReg`,
+//! the PE context to `IccContext`, the timers' PPIs to the redistributors,
+//! and the virtual CPU interface's vIRQ/vFIQ to the CPU's virtual lines.
 
 use rme_cpu::gic_port::{CpuIfContext, CpuIfError, GicCpuPort};
 use rme_cpu::sysreg::table::SysRegEnc;
@@ -19,6 +20,7 @@ fn ctx(c: CpuIfContext) -> IccContext {
         scr_fiq: c.scr_fiq,
         hcr_imo: c.hcr_imo,
         hcr_fmo: c.hcr_fmo,
+        el2: c.el2,
     }
 }
 
@@ -27,7 +29,6 @@ fn err(e: IccError) -> CpuIfError {
         IccError::Undefined => CpuIfError::Undefined,
         IccError::TrapEl2 => CpuIfError::TrapEl2,
         IccError::TrapEl3 => CpuIfError::TrapEl3,
-        IccError::Virtual => CpuIfError::Virtual,
     }
 }
 
@@ -60,6 +61,10 @@ impl GicCpuPort for GicPort {
 
     fn signals(&self, cpu: usize, c: CpuIfContext) -> (bool, bool) {
         self.0.cpu_signals(cpu, ctx(c))
+    }
+
+    fn virtual_signals(&self, cpu: usize) -> (bool, bool) {
+        self.0.virtual_signals(cpu)
     }
 
     fn generation(&self) -> u64 {

@@ -18,8 +18,16 @@
 //!   `HPPIR1`, `BPR1`, `AP1R<n>`, `IGRPEN1`) when `SCR_EL3.IRQ` = 1, and
 //!   the common ones (`PMR`, `RPR`, `CTLR`, `DIR`, `SGI*R`) when both are 1.
 //!   At EL1 with `HCR_EL2.FMO`/`IMO` set, the same encodings name the
-//!   virtual interface (`ICV_*`, not implemented: [`IccError::Virtual`]),
-//!   and the SGI registers trap to EL2.
+//!   virtual interface (`ICV_*`, [`crate::virtual_cpu_interface`]; FMO for
+//!   the Group 0 registers, IMO for Group 1, either for the common ones;
+//!   `ICV_AP0R<n>`/`AP1R<n>` with n > 0 UNDEFINED), and the SGI registers
+//!   trap to EL2. Before that, with EL2 enabled, `ICH_HCR_EL2.TALL0`,
+//!   `TALL1`, `TC` and `TDIR` trap EL1 accesses of Group 0, Group 1,
+//!   common (and SGI) registers and `ICC_DIR_EL1` to EL2.
+//! * `ICH_*_EL2` (the virtual interface's control, also reached through
+//!   [`IccReg::Ich`]): UNDEFINED below EL2 and when not implemented
+//!   (`ICH_AP0R/AP1R<n>` n > 0, `ICH_LR<n>` n > 3); MSR of `ICH_VTR_EL2`,
+//!   `ICH_MISR_EL2`, `ICH_EISR_EL2`, `ICH_ELRSR_EL2` UNDEFINED.
 //! * Banked registers (`ICC_CTLR_EL1`, `ICC_BPR1_EL1`, `ICC_IGRPEN1_EL1`,
 //!   `ICC_AP1R<n>_EL1`; `ICC_SRE_EL1` reads the same in both banks): below
 //!   EL3 the bank of the current Security state (Realm uses the Non-secure
@@ -66,6 +74,7 @@ use crate::irq_state::IntGroup;
 use crate::registers::{INTID_NONSECURE, INTID_SECURE, INTID_SPURIOUS};
 use crate::sgi::SgiRegister;
 use crate::state::{BANK_NS, BANK_S, GicState, ICC_CTLR_EL1_CBPR, ICC_CTLR_EL1_EOIMODE};
+use crate::virtual_cpu_interface::{ICH_HCR_TALL0, ICH_HCR_TALL1, ICH_HCR_TC, ICH_HCR_TDIR, IcvReg, IchReg};
 
 /// An `ICC_*` system register.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -118,10 +127,13 @@ pub enum IccReg {
     SreEl3,
     /// ICC_IGRPEN1_EL3, S3_6_C12_C12_7.
     Igrpen1El3,
+    /// An `ICH_*_EL2` register of the virtual CPU interface's control
+    /// ([`crate::virtual_cpu_interface`]).
+    Ich(IchReg),
 }
 
 impl IccReg {
-    /// Every register (AP0R/AP1R with n = 0-3).
+    /// Every `ICC_*` register (AP0R/AP1R with n = 0-3; no `ICH_*`).
     pub const ALL: [IccReg; 30] = [
         IccReg::Pmr,
         IccReg::Iar0,
@@ -182,7 +194,7 @@ impl IccReg {
             (3, 6, 12, 12, 4) => IccReg::CtlrEl3,
             (3, 6, 12, 12, 5) => IccReg::SreEl3,
             (3, 6, 12, 12, 7) => IccReg::Igrpen1El3,
-            _ => return None,
+            _ => return IchReg::from_encoding(op0, op1, crn, crm, op2).map(IccReg::Ich),
         })
     }
 
@@ -213,6 +225,7 @@ impl IccReg {
             IccReg::CtlrEl3 => (3, 6, 12, 12, 4),
             IccReg::SreEl3 => (3, 6, 12, 12, 5),
             IccReg::Igrpen1El3 => (3, 6, 12, 12, 7),
+            IccReg::Ich(r) => r.encoding(),
         }
     }
 
@@ -245,6 +258,7 @@ impl IccReg {
             IccReg::CtlrEl3 => "ICC_CTLR_EL3",
             IccReg::SreEl3 => "ICC_SRE_EL3",
             IccReg::Igrpen1El3 => "ICC_IGRPEN1_EL3",
+            IccReg::Ich(r) => r.name(),
         }
     }
 
@@ -255,7 +269,10 @@ impl IccReg {
 
     /// MSR of the register is defined.
     pub fn is_writable(self) -> bool {
-        !matches!(self, IccReg::Iar0 | IccReg::Iar1 | IccReg::Hppir0 | IccReg::Hppir1 | IccReg::Rpr)
+        match self {
+            IccReg::Ich(r) => r.is_writable(),
+            _ => !matches!(self, IccReg::Iar0 | IccReg::Iar1 | IccReg::Hppir0 | IccReg::Hppir1 | IccReg::Rpr),
+        }
     }
 
     fn class(self) -> Class {
@@ -271,8 +288,42 @@ impl IccReg {
             IccReg::SreEl1 => Class::SreEl1,
             IccReg::SreEl2 => Class::SreEl2,
             IccReg::CtlrEl3 | IccReg::SreEl3 | IccReg::Igrpen1El3 => Class::El3,
+            IccReg::Ich(_) => Class::Ich,
         }
     }
+
+    /// The `ICV_*` register this encoding names at EL1 under
+    /// `HCR_EL2.IMO`/`FMO` (Group 0, Group 1 and common registers).
+    fn icv(self) -> Option<IcvReg> {
+        Some(match self {
+            IccReg::Pmr => IcvReg::Pmr,
+            IccReg::Iar0 => IcvReg::Iar(false),
+            IccReg::Iar1 => IcvReg::Iar(true),
+            IccReg::Eoir0 => IcvReg::Eoir(false),
+            IccReg::Eoir1 => IcvReg::Eoir(true),
+            IccReg::Hppir0 => IcvReg::Hppir(false),
+            IccReg::Hppir1 => IcvReg::Hppir(true),
+            IccReg::Bpr0 => IcvReg::Bpr(false),
+            IccReg::Bpr1 => IcvReg::Bpr(true),
+            IccReg::Ap0r(n) => IcvReg::Apr(false, n),
+            IccReg::Ap1r(n) => IcvReg::Apr(true, n),
+            IccReg::Dir => IcvReg::Dir,
+            IccReg::Rpr => IcvReg::Rpr,
+            IccReg::CtlrEl1 => IcvReg::Ctlr,
+            IccReg::Igrpen0 => IcvReg::Igrpen(false),
+            IccReg::Igrpen1 => IcvReg::Igrpen(true),
+            _ => return None,
+        })
+    }
+}
+
+/// Where an access that passed the checks goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Route {
+    /// The physical CPU interface (`ICC_*`), or `ICH_*_EL2`.
+    Physical,
+    /// The virtual CPU interface (`ICV_*`).
+    Virtual(IcvReg),
 }
 
 /// Access-rule classes of the ICC registers.
@@ -285,6 +336,7 @@ enum Class {
     SreEl1,
     SreEl2,
     El3,
+    Ich,
 }
 
 /// The state of the PE making an ICC access (or whose IRQ/FIQ outputs are
@@ -307,6 +359,9 @@ pub struct IccContext {
     pub hcr_imo: bool,
     /// Effective HCR_EL2.FMO at EL1 (virtual interface for Group 0).
     pub hcr_fmo: bool,
+    /// EL2 is enabled in the current Security state (`EL2Enabled()`): the
+    /// `ICH_HCR_EL2` traps apply at EL1.
+    pub el2: bool,
 }
 
 impl IccContext {
@@ -362,10 +417,6 @@ pub enum IccError {
     /// Trapped to EL3 (EC 0x18, MSR/MRS trap).
     #[error("trapped to EL3")]
     TrapEl3,
-    /// The encoding names the virtual CPU interface (`ICV_*`, EL1 with
-    /// HCR_EL2.IMO/FMO); not implemented.
-    #[error("virtual CPU interface (ICV_*) access: not implemented")]
-    Virtual,
 }
 
 /// Mask over the active-priority bits that a Non-secure write of
@@ -382,7 +433,7 @@ fn ns_apr_mask(params_pre_bits: u8, n: usize) -> u32 {
 }
 
 impl GicState {
-    fn icc_check(&self, pe: usize, reg: IccReg, ctx: &IccContext, write: bool) -> Result<(), IccError> {
+    fn icc_check(&self, pe: usize, reg: IccReg, ctx: &IccContext, write: bool) -> Result<Route, IccError> {
         if (write && !reg.is_writable()) || (!write && !reg.is_readable()) || ctx.el == 0 || ctx.el > 3 {
             return Err(IccError::Undefined);
         }
@@ -394,7 +445,31 @@ impl GicState {
         let icc = &self.pes[pe].icc;
         let el = ctx.el;
         let both = ctx.scr_irq && ctx.scr_fiq;
-        match reg.class() {
+        let class = reg.class();
+        // ICH_HCR_EL2 traps of EL1 accesses to EL2 (ICC_* and ICV_* alike):
+        // TALL0 Group 0 registers, TALL1 Group 1 registers, TC the common
+        // ones (CTLR, DIR, PMR, RPR, SGI*R), TDIR ICC_DIR_EL1/ICV_DIR_EL1.
+        if el == 1 && ctx.el2 {
+            let hcr = self.pes[pe].vcpu.hcr;
+            let trap = match class {
+                Class::Group0 => hcr & ICH_HCR_TALL0 != 0,
+                Class::Group1 => hcr & ICH_HCR_TALL1 != 0,
+                Class::Common | Class::Sgi => {
+                    hcr & ICH_HCR_TC != 0 || (reg == IccReg::Dir && hcr & ICH_HCR_TDIR != 0)
+                }
+                _ => false,
+            };
+            if trap {
+                return Err(IccError::TrapEl2);
+            }
+        }
+        let virt = |r: IccReg| match r.icv() {
+            // ICV_AP0R<n>/AP1R<n>: one register per group (5 preemption bits).
+            Some(IcvReg::Apr(_, n)) if n != 0 => Err(IccError::Undefined),
+            Some(v) => Ok(Route::Virtual(v)),
+            None => Err(IccError::Undefined),
+        };
+        let route = match class {
             Class::El3 if el != 3 => Err(IccError::Undefined),
             Class::El3 => Ok(()),
             Class::SreEl2 if el < 2 => Err(IccError::Undefined),
@@ -403,15 +478,18 @@ impl GicState {
             Class::SreEl1 if el == 1 && !ctx.is_secure() && !icc.sre_el2_enable => Err(IccError::TrapEl2),
             Class::SreEl1 if el < 3 && !icc.sre_el3_enable => Err(IccError::TrapEl3),
             Class::SreEl1 => Ok(()),
-            Class::Group0 if el == 1 && ctx.hcr_fmo => Err(IccError::Virtual),
+            Class::Ich if el < 2 || !matches!(reg, IccReg::Ich(r) if r.is_implemented()) => Err(IccError::Undefined),
+            Class::Ich => Ok(()),
+            Class::Group0 if el == 1 && ctx.hcr_fmo => return virt(reg),
             Class::Group0 if el < 3 && ctx.scr_fiq => Err(IccError::TrapEl3),
-            Class::Group1 if el == 1 && ctx.hcr_imo => Err(IccError::Virtual),
+            Class::Group1 if el == 1 && ctx.hcr_imo => return virt(reg),
             Class::Group1 if el < 3 && ctx.scr_irq => Err(IccError::TrapEl3),
-            Class::Common if el == 1 && (ctx.hcr_imo || ctx.hcr_fmo) => Err(IccError::Virtual),
+            Class::Common if el == 1 && (ctx.hcr_imo || ctx.hcr_fmo) => return virt(reg),
             Class::Sgi if el == 1 && (ctx.hcr_imo || ctx.hcr_fmo) => Err(IccError::TrapEl2),
             Class::Common | Class::Sgi if el < 3 && both => Err(IccError::TrapEl3),
             Class::Group0 | Class::Group1 | Class::Common | Class::Sgi => Ok(()),
-        }
+        };
+        route.map(|()| Route::Physical)
     }
 
     /// ICC_HPPIR0_EL1 as seen from `ctx`.
@@ -511,7 +589,9 @@ impl GicState {
 
     /// An MRS of `reg` by PE `pe`.
     pub fn icc_read(&mut self, pe: usize, reg: IccReg, ctx: &IccContext) -> Result<u64, IccError> {
-        self.icc_check(pe, reg, ctx, false)?;
+        if let Route::Virtual(v) = self.icc_check(pe, reg, ctx, false)? {
+            return Ok(self.icv_access(pe, v, None));
+        }
         let icc = &self.pes[pe].icc;
         let v: u32 = match reg {
             IccReg::Pmr => ns_priority_read(icc.pmr, ctx),
@@ -554,6 +634,7 @@ impl GicState {
             IccReg::Igrpen0 => u32::from(icc.igrpen[0]),
             IccReg::Igrpen1 => u32::from(icc.igrpen[if ctx.ns_bank() { 2 } else { 1 }]),
             IccReg::Igrpen1El3 => u32::from(icc.igrpen[2]) | u32::from(icc.igrpen[1]) << 1,
+            IccReg::Ich(r) => return Ok(self.pes[pe].vcpu.ich_read(r)),
             IccReg::Eoir0 | IccReg::Eoir1 | IccReg::Dir | IccReg::Sgi0r | IccReg::Sgi1r | IccReg::Asgi1r => {
                 return Err(IccError::Undefined);
             }
@@ -563,7 +644,10 @@ impl GicState {
 
     /// An MSR of `value` to `reg` by PE `pe`.
     pub fn icc_write(&mut self, pe: usize, reg: IccReg, ctx: &IccContext, value: u64) -> Result<(), IccError> {
-        self.icc_check(pe, reg, ctx, true)?;
+        if let Route::Virtual(v) = self.icc_check(pe, reg, ctx, true)? {
+            self.icv_access(pe, v, Some(value));
+            return Ok(());
+        }
         let min_bpr = self.params.min_bpr();
         let pri_mask = self.params.pri_mask();
         let pre_bits = self.params.pre_bits();
@@ -634,6 +718,7 @@ impl GicState {
             IccReg::Sgi0r => self.generate_sgi(pe, SgiRegister::Sgi0r, ctx.is_secure(), value),
             IccReg::Sgi1r => self.generate_sgi(pe, SgiRegister::Sgi1r, ctx.is_secure(), value),
             IccReg::Asgi1r => self.generate_sgi(pe, SgiRegister::Asgi1r, ctx.is_secure(), value),
+            IccReg::Ich(r) => self.ich_write(pe, r, value),
             IccReg::Iar0 | IccReg::Iar1 | IccReg::Hppir0 | IccReg::Hppir1 | IccReg::Rpr => {
                 return Err(IccError::Undefined);
             }
@@ -669,7 +754,9 @@ mod tests {
         assert_eq!(IccReg::from_encoding(3, 0, 12, 11, 5), Some(IccReg::Sgi1r));
         assert_eq!(IccReg::from_encoding(3, 6, 12, 12, 5), Some(IccReg::SreEl3));
         assert_eq!(IccReg::from_encoding(3, 0, 12, 11, 0), None);
-        assert_eq!(IccReg::from_encoding(3, 4, 12, 11, 0), None, "ICH_HCR_EL2 is not an ICC register");
+        assert_eq!(IccReg::from_encoding(3, 4, 12, 11, 0), Some(IccReg::Ich(IchReg::Hcr)), "ICH_HCR_EL2");
+        assert_eq!(IccReg::from_encoding(3, 4, 12, 12, 3), Some(IccReg::Ich(IchReg::Lr(3))));
+        assert_eq!(IccReg::from_encoding(3, 4, 12, 10, 0), None);
     }
 
     #[test]

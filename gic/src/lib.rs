@@ -14,6 +14,8 @@
 //! * [`distributor`]: the GICD frame (SPIs, affinity routing, security).
 //! * [`redistributor`]: the GICR frames (SGIs/PPIs, wake, power, TYPER).
 //! * [`cpu_interface`]: the `ICC_*` system registers.
+//! * [`virtual_cpu_interface`]: the virtual CPU interface (`ICH_*_EL2`,
+//!   `ICV_*_EL1`, list registers, the maintenance interrupt).
 //! * [`sgi`]: SGI generation and its routing/security rules.
 //! * [`delivery`]: highest priority pending interrupt, preemption, IRQ/FIQ.
 //!
@@ -21,12 +23,13 @@
 //! The GIC knows the bus types of `rme-mmu` but not the CPU: the CPU calls
 //! [`Gic::icc_read`]/[`Gic::icc_write`] from its system-register path and
 //! polls [`Gic::cpu_signals`] (cheaply gated by [`Gic::generation`]) to
-//! drive its IRQ/FIQ inputs; devices drive [`Gic::set_spi_level`] and
+//! drive its IRQ/FIQ inputs and [`Gic::virtual_signals`] for its virtual
+//! IRQ/FIQ; devices drive [`Gic::set_spi_level`] and
 //! [`Gic::set_ppi_level`].
 //!
-//! Not modelled: the virtual CPU interface (`ICH_*`/`ICV_*`), LPIs and the
-//! ITS, legacy (ARE = 0) operation, `GICD_CTLR.DS` = 1, NMIs (FEAT_GICv3_NMI),
-//! extended SPI/PPI ranges.
+//! Not modelled: LPIs and the ITS (so no GICv4 direct injection), legacy
+//! (ARE = 0) operation, `GICD_CTLR.DS` = 1, NMIs (FEAT_GICv3_NMI), extended
+//! SPI/PPI ranges.
 #![forbid(unsafe_code)]
 
 mod access;
@@ -38,9 +41,11 @@ pub mod redistributor;
 pub mod registers;
 pub mod sgi;
 pub mod state;
+pub mod virtual_cpu_interface;
 
 pub use cpu_interface::{IccContext, IccError, IccReg};
 pub use irq_state::IntGroup;
+pub use virtual_cpu_interface::IchReg;
 
 use access::BadAccesses;
 use parking_lot::Mutex;
@@ -224,6 +229,18 @@ impl Gic {
             return (false, false);
         }
         st.signals(cpu, ctx.el, ctx.is_secure())
+    }
+
+    /// The (vIRQ, vFIQ) outputs of PE `cpu`'s virtual CPU interface
+    /// (`ICH_HCR_EL2.En` and a list register that can be signalled; Group 1
+    /// is vIRQ, Group 0 vFIQ). The CPU takes them at EL1/EL0 per
+    /// `HCR_EL2.IMO`/`FMO`.
+    pub fn virtual_signals(&self, cpu: usize) -> (bool, bool) {
+        let st = self.state.lock();
+        if cpu >= st.pes.len() {
+            return (false, false);
+        }
+        st.virtual_signals(cpu)
     }
 
     /// The Redistributor of PE `cpu` asks the power controller to wake it:

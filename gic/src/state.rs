@@ -1,8 +1,9 @@
 //! The whole state of the GIC in one plain struct ([`GicState`]), kept
 //! behind the single lock of [`crate::Gic`]: the Distributor's SPIs and
 //! routing, and per PE its Redistributor (SGIs, PPIs, wake and power
-//! state) and its CPU interface (priority mask, binary points, active
-//! priorities, group enables, EOI modes).
+//! state), its CPU interface (priority mask, binary points, active
+//! priorities, group enables, EOI modes) and its virtual CPU interface
+//! (`ICH_*_EL2`).
 //!
 //! Every priority is stored as the Secure view (IHI 0069, 4.8.6
 //! "Software accesses of interrupt priority"); Non-secure accesses see
@@ -10,6 +11,7 @@
 
 use crate::irq_state::{IntGroup, IrqBank};
 use crate::registers::*;
+use crate::virtual_cpu_interface::VirtualCpuInterface;
 
 /// Number of SGIs and PPIs (INTIDs 0-31, banked per PE).
 pub const GIC_INTERNAL: usize = 32;
@@ -118,6 +120,8 @@ pub struct PeState {
     pub mpidr: u64,
     pub rd: RedistState,
     pub icc: CpuIfState,
+    /// The virtual CPU interface (`ICH_*_EL2`, `ICV_*_EL1`).
+    pub vcpu: VirtualCpuInterface,
 }
 
 impl PeState {
@@ -160,6 +164,7 @@ impl GicState {
                     mpidr,
                     rd: RedistState { bank, nsacr: 0, processor_sleep: true, power_down: true, rdag: false },
                     icc: CpuIfState::reset(&params),
+                    vcpu: VirtualCpuInterface::new(),
                 }
             })
             .collect();

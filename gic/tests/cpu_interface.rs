@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use rme_gic::{GicConfig, IccContext, IccError, IccReg, IntGroup};
+use rme_gic::{GicConfig, IccContext, IccError, IccReg, IchReg, IntGroup};
 
 #[test]
 fn icc_ctlr_fixed_fields() {
@@ -121,20 +121,81 @@ fn scr_el3_routing_traps_group_registers() {
 #[test]
 fn hcr_el2_routing_selects_the_virtual_interface_at_el1() {
     let m = fvp();
-    let fmo = IccContext { hcr_fmo: true, ..ns_el1() };
-    let imo = IccContext { hcr_imo: true, ..ns_el1() };
-    assert_eq!(m.gic.icc_read(0, IccReg::Iar0, fmo), Err(IccError::Virtual));
-    assert!(m.gic.icc_read(0, IccReg::Iar1, fmo).is_ok());
-    assert_eq!(m.gic.icc_read(0, IccReg::Iar1, imo), Err(IccError::Virtual));
-    assert!(m.gic.icc_read(0, IccReg::Iar0, imo).is_ok());
-    for reg in [IccReg::Pmr, IccReg::Rpr, IccReg::CtlrEl1] {
-        assert_eq!(m.gic.icc_read(0, reg, fmo), Err(IccError::Virtual), "{}", reg.name());
-        assert_eq!(m.gic.icc_read(0, reg, imo), Err(IccError::Virtual), "{}", reg.name());
+    let fmo = IccContext { hcr_fmo: true, el2: true, ..ns_el1() };
+    let imo = IccContext { hcr_imo: true, el2: true, ..ns_el1() };
+    // The physical ICC_PMR_EL1 = 0xf0; the virtual one (ICH_VMCR_EL2.VPMR)
+    // is written through ICV_PMR_EL1 and read back through ICH_VMCR_EL2.
+    m.icc_w(0, IccReg::Pmr, ns_el1(), 0xf0);
+    for ctx in [fmo, imo] {
+        assert_eq!(m.icc_r(0, IccReg::Pmr, ctx), 0, "ICV_PMR_EL1 resets to 0 here");
     }
-    assert_eq!(m.gic.icc_write(0, IccReg::Dir, imo, 1023), Err(IccError::Virtual));
-    // SRE_EL1 is never virtualised; EL2 accesses are physical.
+    m.icc_w(0, IccReg::Pmr, imo, 0x80);
+    assert_eq!(m.icc_r(0, IccReg::Pmr, ns_el1()), 0xf0);
+    assert_eq!(m.icc_r(0, IccReg::Ich(IchReg::Vmcr), ns_el2()) >> 24, 0x80);
+    // The Group 0 registers are virtual with FMO, the Group 1 ones with IMO.
+    m.icc_w(0, IccReg::Igrpen0, fmo, 1);
+    m.icc_w(0, IccReg::Igrpen1, imo, 1);
+    assert_eq!(m.icc_r(0, IccReg::Igrpen0, ns_el1().with_scr_routing(false, false)), 0);
+    assert_eq!(m.icc_r(0, IccReg::Ich(IchReg::Vmcr), ns_el2()) & 3, 3, "VENG0, VENG1");
+    assert_eq!(m.icc_r(0, IccReg::Iar0, fmo), 1023);
+    assert_eq!(m.icc_r(0, IccReg::Iar1, imo), 1023);
+    for reg in [IccReg::Rpr, IccReg::CtlrEl1] {
+        assert!(m.gic.icc_read(0, reg, fmo).is_ok(), "{}", reg.name());
+    }
+    assert_eq!(m.gic.icc_write(0, IccReg::Dir, imo, 1023), Ok(()));
+    // One ICV active-priorities register per group (5 preemption bits).
+    assert_eq!(m.gic.icc_read(0, IccReg::Ap1r(1), imo), Err(IccError::Undefined));
+    // SGI registers trap to EL2; SRE_EL1 is never virtualised; EL2
+    // accesses are physical.
+    assert_eq!(m.gic.icc_write(0, IccReg::Sgi1r, imo, 0), Err(IccError::TrapEl2));
     assert!(m.gic.icc_read(0, IccReg::SreEl1, imo).is_ok());
     assert!(m.gic.icc_read(0, IccReg::Iar1, IccContext { el: 2, ..imo }).is_ok());
+}
+
+/// IHI 0069 ICH_HCR_EL2.TALL0/TALL1/TC/TDIR: EL1 accesses trap to EL2
+/// whether they reach ICC_* or ICV_*, only with EL2 enabled.
+#[test]
+fn ich_hcr_el2_traps_el1_accesses() {
+    let m = fvp();
+    let el2 = IccContext { el2: true, ..ns_el1() };
+    let imo = IccContext { hcr_imo: true, ..el2 };
+    let trap = Err(IccError::TrapEl2);
+    let wtrap = Err(IccError::TrapEl2);
+    m.icc_w(0, IccReg::Ich(IchReg::Hcr), ns_el2(), 1 << 11); // TALL0
+    assert_eq!(m.gic.icc_read(0, IccReg::Iar0, el2), trap);
+    assert!(m.gic.icc_read(0, IccReg::Iar1, el2).is_ok());
+    assert!(m.gic.icc_read(0, IccReg::Iar0, ns_el1()).is_ok(), "EL2 not enabled");
+    m.icc_w(0, IccReg::Ich(IchReg::Hcr), ns_el2(), 1 << 12); // TALL1
+    assert_eq!(m.gic.icc_read(0, IccReg::Bpr1, imo), trap);
+    assert!(m.gic.icc_read(0, IccReg::Bpr0, imo).is_ok());
+    m.icc_w(0, IccReg::Ich(IchReg::Hcr), ns_el2(), 1 << 10); // TC
+    assert_eq!(m.gic.icc_read(0, IccReg::Pmr, imo), trap);
+    assert_eq!(m.gic.icc_write(0, IccReg::Sgi1r, el2, 0), wtrap);
+    m.icc_w(0, IccReg::Ich(IchReg::Hcr), ns_el2(), 1 << 14); // TDIR
+    assert_eq!(m.gic.icc_write(0, IccReg::Dir, imo, 0), wtrap);
+    assert!(m.gic.icc_read(0, IccReg::Pmr, imo).is_ok());
+    // EL2 itself is never trapped.
+    assert!(m.gic.icc_write(0, IccReg::Dir, ns_el2(), 1023).is_ok());
+}
+
+/// IHI 0069 12.4: the ICH_*_EL2 registers are UNDEFINED below EL2, the
+/// status registers are read-only, and only the implemented list and
+/// active-priorities registers exist (ICH_VTR_EL2.ListRegs = 3, PREbits = 4).
+#[test]
+fn ich_registers_access_rules() {
+    let m = fvp();
+    let vtr = m.icc_r(0, IccReg::Ich(IchReg::Vtr), ns_el2());
+    assert_eq!(vtr & 0x1f, 3);
+    assert_eq!(m.icc_r(0, IccReg::Ich(IchReg::Vtr), el3()), vtr);
+    assert_eq!(m.gic.icc_read(0, IccReg::Ich(IchReg::Hcr), ns_el1()), Err(IccError::Undefined));
+    assert_eq!(m.gic.icc_write(0, IccReg::Ich(IchReg::Vtr), ns_el2(), 0), Err(IccError::Undefined));
+    assert_eq!(m.gic.icc_write(0, IccReg::Ich(IchReg::Elrsr), ns_el2(), 0), Err(IccError::Undefined));
+    assert_eq!(m.gic.icc_read(0, IccReg::Ich(IchReg::Lr(4)), ns_el2()), Err(IccError::Undefined));
+    assert_eq!(m.gic.icc_read(0, IccReg::Ich(IchReg::Ap0r(1)), ns_el2()), Err(IccError::Undefined));
+    assert_eq!(m.icc_r(0, IccReg::Ich(IchReg::Elrsr), ns_el2()), 0xf);
+    m.icc_w(0, IccReg::Ich(IchReg::Lr(1)), ns_el2(), 1 << 62 | 27);
+    assert_eq!(m.icc_r(0, IccReg::Ich(IchReg::Lr(1)), ns_el2()), 1 << 62 | 27);
+    assert_eq!(m.icc_r(0, IccReg::Ich(IchReg::Elrsr), ns_el2()), 0b1101);
 }
 
 #[test]

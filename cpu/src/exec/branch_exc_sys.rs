@@ -315,9 +315,6 @@ pub fn move_sys_reg(cpu: &mut Cpu, l: u32, o0: u32, op1: u32, crn: u32, crm: u32
                 Some(Err(CpuIfError::TrapEl2)) => return Err(Exception::SysRegTrap { to_el: 2, iss }),
                 Some(Err(CpuIfError::TrapEl3)) => return Err(Exception::SysRegTrap { to_el: 3, iss }),
                 Some(Err(CpuIfError::Undefined)) => return Err(Exception::Undefined),
-                Some(Err(CpuIfError::Virtual)) => {
-                    return Err(Exception::Unimplemented("GICv3 virtual CPU interface (ICV_*) registers"));
-                }
             }
         }
     }

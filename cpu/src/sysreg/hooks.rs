@@ -49,13 +49,14 @@ pub fn read(cpu: &mut Cpu, r: SysReg) -> u64 {
             4 | (prohibited as u64) << 4
         }
         SysReg::ISR_EL1 => {
+            // At EL1 each bit shows the virtual interrupt when HCR_EL2
+            // routes that kind to EL2 (IMO/FMO/AMO), else the physical one.
             let l = cpu.lines;
             let hcr = cpu.hcr_el2();
-            let (irq, fiq, se) = if hcr & HCR_IMO != 0 && p.el <= 1 {
-                (hcr & HCR_VI != 0, hcr & HCR_VF != 0, hcr & HCR_VSE != 0)
-            } else {
-                (l.irq, l.fiq, l.serror)
-            };
+            let virt = |bit: u64| p.el <= 1 && hcr & bit != 0;
+            let irq = if virt(HCR_IMO) { hcr & HCR_VI != 0 || l.virq } else { l.irq };
+            let fiq = if virt(HCR_FMO) { hcr & HCR_VF != 0 || l.vfiq } else { l.fiq };
+            let se = if virt(HCR_AMO) { hcr & HCR_VSE != 0 } else { l.serror };
             (se as u64) << 8 | (irq as u64) << 7 | (fiq as u64) << 6
         }
         SysReg::RNDR | SysReg::RNDRRS => {
@@ -63,16 +64,6 @@ pub fn read(cpu: &mut Cpu, r: SysReg) -> u64 {
             next_random(cpu)
         }
         SysReg::CNTPCT_EL0 => physical_count(cpu),
-        // ICH_ELRSR_EL2: bit n set when ICH_LR<n>_EL2.State (bits [63:62]) is
-        // Invalid and it holds no EOI maintenance request (HW = 0, EOI bit 41 = 0).
-        SysReg::ICH_ELRSR_EL2 => {
-            let lrs = [SysReg::ICH_LR0_EL2, SysReg::ICH_LR1_EL2, SysReg::ICH_LR2_EL2, SysReg::ICH_LR3_EL2];
-            lrs.iter().enumerate().fold(0, |acc, (i, &lr)| {
-                let v = cpu.sr(lr);
-                let empty = v >> 62 == 0 && (v >> 61 & 1 == 1 || v >> 41 & 1 == 0);
-                acc | (empty as u64) << i
-            })
-        }
         SysReg::CNTVCT_EL0 => {
             // CNTVOFF_EL2 applies except in the EL2 host regime and at EL2/EL3
             // with E2H (Arm ARM D11.2.4); simplified to "except EL2 host".

@@ -257,21 +257,11 @@ sysreg_table! {
     DACR32_EL2      = (3, 4, 3, 0, 0), El2Rw, None, 0;
     IFSR32_EL2      = (3, 4, 5, 0, 1), El2Rw, None, 0;
 
-    // -- GICv3 virtual CPU interface control (ICH_*, IHI0069 12.4): register
-    // state for 4 list registers, 5 priority bits. Virtual interrupts are not
-    // delivered yet (no ICV_* view, no maintenance interrupt).
-    ICH_AP0R0_EL2   = (3, 4, 12, 8, 0), El2Rw, None, 0;
-    ICH_AP1R0_EL2   = (3, 4, 12, 9, 0), El2Rw, None, 0;
-    ICH_HCR_EL2     = (3, 4, 12, 11, 0), El2Rw, None, 0;
-    ICH_VTR_EL2     = (3, 4, 12, 11, 1), El2Ro, None, (4 << 29) | (4 << 26) | (1 << 21) | 3;
-    ICH_MISR_EL2    = (3, 4, 12, 11, 2), El2Ro, None, 0;
-    ICH_EISR_EL2    = (3, 4, 12, 11, 3), El2Ro, None, 0;
-    ICH_ELRSR_EL2   = (3, 4, 12, 11, 5), El2Ro, None, 0xf;
-    ICH_VMCR_EL2    = (3, 4, 12, 11, 7), El2Rw, None, 0;
-    ICH_LR0_EL2     = (3, 4, 12, 12, 0), El2Rw, None, 0;
-    ICH_LR1_EL2     = (3, 4, 12, 12, 1), El2Rw, None, 0;
-    ICH_LR2_EL2     = (3, 4, 12, 12, 2), El2Rw, None, 0;
-    ICH_LR3_EL2     = (3, 4, 12, 12, 3), El2Rw, None, 0;
+    // -- GICv3: the CPU interface (ICC_*, IHI0069 12.2) and the virtual CPU
+    // interface's control (ICH_*_EL2, 12.4) and view (ICV_*_EL1, 12.5) have
+    // no rows here: their state is per PE in the GIC (rme-gic
+    // cpu_interface/virtual_cpu_interface), reached through the GIC port
+    // (crate::gic_port), which also delivers the virtual IRQ/FIQ.
 
     // -- FEAT_RAS with no error records (ERRIDR_EL1.NUM = 0): the deferred
     // and virtual SError syndrome registers. No SError is ever deferred.
