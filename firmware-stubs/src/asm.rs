@@ -81,6 +81,17 @@ impl Asm {
         }
     }
 
+    /// Emits `halt: wfi ; b halt`: stops here for good. WFI is a hint that
+    /// may complete at any time (Arm ARM, "Wait for Interrupt"), hence the
+    /// loop.
+    pub fn wfi_forever(&mut self) {
+        a64!(self.ops
+            ; halt:
+            ; wfi
+            ; b <halt
+        );
+    }
+
     /// Emits the string pool and returns the finished image.
     pub fn finish(mut self, name: &'static str, entry: u64) -> FirmwareImage {
         self.symbol("strings");

@@ -61,10 +61,10 @@
 use crate::asm::{Asm, a64};
 use crate::image::FirmwareImage;
 use crate::platform::{TRUSTED_ROM_BASE, TRUSTED_SRAM_BASE};
-use crate::sysreg::{ESR_EL3, SCTLR_EL3, VBAR_EL3};
-use crate::uart::{self, Console};
+use crate::sysreg::ESR_EL3;
+use crate::uart::Console;
 use crate::vectors::{self, WORLD_EXCEPTION_FID};
-use crate::world::{self, SCTLR_EL2_EL3_RES1, SMC_FID_BASE, World};
+use crate::world::{self, SMC_FID_BASE, World};
 use dynasmrt::DynamicLabel;
 
 /// Name of the image.
@@ -83,9 +83,6 @@ pub fn world_stack_top(world: World) -> u64 {
 
 /// `ESR_ELx.EC` for an SMC executed in AArch64 state.
 pub const EC_SMC64: u32 = 0x17;
-/// Marks the x28 re-entry guard: an exception while reporting one goes
-/// straight to power-off.
-
 /// The banner the tour opens with, after "Root EL3: ".
 pub const BANNER: &str = "rme-emu firmware stubs: touring the four security states";
 
@@ -117,14 +114,9 @@ pub fn world_tour() -> FirmwareImage {
     let l = Labels::new(&mut a);
     let con = Console::new(&mut a);
 
-    // Reset vector: the CPU starts here in EL3 (Root) with the MMU off.
-    a.symbol("reset");
-    a64!(a.ops ; b =>l.el3_entry);
+    l.el3.emit_reset_and_vectors(&mut a);
 
-    let vbar = a.ops.new_dynamic_label();
-    vectors::emit_el3_vectors(&mut a, vbar, l.el3_sync_lower, l.el3_unexpected);
-
-    emit_el3_entry(&mut a, &con, &l, vbar);
+    emit_el3_entry(&mut a, &con, &l);
     emit_el3_next_world(&mut a, &l);
     for (i, &w) in World::TOUR.iter().enumerate() {
         a.symbol(w.enter_symbol());
@@ -133,54 +125,45 @@ pub fn world_tour() -> FirmwareImage {
         world::emit_enter(&mut a, w, l.world[i], world_stack_top(w), vbar);
     }
     emit_el3_sync_lower(&mut a, &con, &l);
-    world::emit_el3_unexpected(&mut a, &con, world::El3Report { unexpected: l.el3_unexpected, power_off: l.power_off, fail: l.el3_fail }, EL3_STACK_TOP);
-    emit_el3_end(&mut a, &con, &l);
-    crate::power::emit_power_off(&mut a, l.power_off);
+    l.el3.emit_failure(&mut a, &con, EL3_STACK_TOP, WORLD_TOUR_FAILURE_LINE);
+    emit_el3_done(&mut a, &con, &l);
+    crate::power::emit_power_off(&mut a, l.el3.power_off);
 
     con.emit_routines(&mut a);
     for (i, &w) in World::TOUR.iter().enumerate() {
         world::emit_world(&mut a, &con, w, l.world[i]);
     }
     vectors::emit_world_vectors(&mut a, l.world_vectors_el1, l.world_vectors_el2);
-    world::emit_state_names(&mut a, l.state_names);
+    world::emit_state_names(&mut a, l.el3.state_names);
 
     a.finish(NAME, TRUSTED_ROM_BASE)
 }
 
 /// Labels the EL3 code jumps between.
 struct Labels {
-    el3_entry: DynamicLabel,
+    el3: world::El3Labels,
     el3_next_world: DynamicLabel,
-    el3_sync_lower: DynamicLabel,
-    el3_unexpected: DynamicLabel,
     el3_bad_smc: DynamicLabel,
     el3_world_exception: DynamicLabel,
     world_vectors_el1: DynamicLabel,
     world_vectors_el2: DynamicLabel,
-    el3_fail: DynamicLabel,
     el3_done: DynamicLabel,
-    power_off: DynamicLabel,
-    state_names: DynamicLabel,
     enter: Vec<DynamicLabel>,
     world: Vec<DynamicLabel>,
 }
 
 impl Labels {
     fn new(a: &mut Asm) -> Labels {
+        let el3 = world::El3Labels::new(a);
         let mut n = || a.ops.new_dynamic_label();
         Labels {
-            el3_entry: n(),
+            el3,
             el3_next_world: n(),
-            el3_sync_lower: n(),
-            el3_unexpected: n(),
             el3_bad_smc: n(),
             el3_world_exception: n(),
             world_vectors_el1: n(),
             world_vectors_el2: n(),
-            el3_fail: n(),
             el3_done: n(),
-            power_off: n(),
-            state_names: n(),
             enter: World::TOUR.iter().map(|_| n()).collect(),
             world: World::TOUR.iter().map(|_| n()).collect(),
         }
@@ -189,26 +172,8 @@ impl Labels {
 
 /// From reset: known SCTLR_EL3, SP_EL3, VBAR_EL3, console, tour state,
 /// banner; then the first world.
-fn emit_el3_entry(a: &mut Asm, con: &Console, l: &Labels, vbar: DynamicLabel) {
-    a.symbol("el3_entry");
-    a64!(a.ops
-        ; =>l.el3_entry
-        ; msr daifset, 0xf          // PSTATE.{D,A,I,F}: masked at reset already
-    );
-    // SCTLR_EL3: MMU (M), caches (C, I) and alignment checks (A) off,
-    // little-endian (EE = 0): its reset value is partly UNKNOWN.
-    a.mov_imm(0, SCTLR_EL2_EL3_RES1);
-    a64!(a.ops ; msr SCTLR_EL3, x0 ; isb);
-    // SP_EL3 (PSTATE.SP = 1 at reset: `sp` is SP_EL3).
-    a.mov_imm(0, EL3_STACK_TOP);
-    a64!(a.ops
-        ; mov sp, x0
-        ; adr x0, =>vbar
-        ; msr VBAR_EL3, x0
-        ; isb
-        ; movz x28, 0               // no exception report in progress
-    );
-    uart::emit_init(a);
+fn emit_el3_entry(a: &mut Asm, con: &Console, l: &Labels) {
+    world::emit_el3_reset(a, l.el3.entry, l.el3.vectors, EL3_STACK_TOP);
     a.mov_imm(19, TOUR_STATE);
     a64!(a.ops ; str wzr, [x19]);
     con.print_who(a, "Root");
@@ -239,12 +204,12 @@ fn emit_el3_next_world(a: &mut Asm, l: &Labels) {
 fn emit_el3_sync_lower(a: &mut Asm, con: &Console, l: &Labels) {
     a.symbol("el3_sync_lower");
     a64!(a.ops
-        ; =>l.el3_sync_lower
+        ; =>l.el3.sync_lower
         ; mov x21, x0
         ; mrs x22, ESR_EL3
         ; ubfx x9, x22, 26, 6       // ESR_EL3.EC
         ; cmp x9, EC_SMC64
-        ; b.ne =>l.el3_unexpected
+        ; b.ne =>l.el3.unexpected
     );
     a.mov_imm(10, u64::from(WORLD_EXCEPTION_FID));
     a64!(a.ops
@@ -277,7 +242,7 @@ fn emit_el3_sync_lower(a: &mut Asm, con: &Console, l: &Labels) {
     con.print(a, ": unexpected SMC function id 0x");
     con.print_hex(a, 21, 8);
     con.print(a, "\n");
-    a64!(a.ops ; b =>l.el3_fail);
+    a64!(a.ops ; b =>l.el3.fail);
 
     // A world's vectors forwarded an exception it took at its own EL:
     // x1 = its ESR_ELx, x2 = its ELR_ELx, x3 = its vector offset.
@@ -298,29 +263,21 @@ fn emit_el3_sync_lower(a: &mut Asm, con: &Console, l: &Labels) {
     con.print(a, " vector=+0x");
     con.print_hex(a, 25, 3);
     con.print(a, "\n");
-    a64!(a.ops ; b =>l.el3_fail);
+    a64!(a.ops ; b =>l.el3.fail);
 }
 
 /// Prints "<State> EL<n>" of the lower EL that trapped to EL3 (see
 /// [`world::emit_print_caller`]).
 fn emit_print_caller(a: &mut Asm, con: &Console, l: &Labels) {
-    world::emit_print_caller(a, con, l.state_names);
+    world::emit_print_caller(a, con, l.el3.state_names);
 }
 
-/// The two ways the tour ends.
-fn emit_el3_end(a: &mut Asm, con: &Console, l: &Labels) {
-    a.symbol("el3_fail");
-    a64!(a.ops ; =>l.el3_fail);
-    con.print_who(a, "Root");
-    con.print(a, &format!("{}\n", WORLD_TOUR_FAILURE_LINE.strip_prefix("Root EL3").expect("a Root EL3 line")));
-    a64!(a.ops ; b =>l.power_off);
-
+/// The tour's successful end (its failure is [`world::emit_el3_fail`]).
+fn emit_el3_done(a: &mut Asm, con: &Console, l: &Labels) {
     a.symbol("el3_done");
     a64!(a.ops ; =>l.el3_done);
-    con.print_who(a, "Root");
-    let last = WORLD_TOUR_LINES.last().expect("lines");
-    con.print(a, &format!("{}\n", last.strip_prefix("Root EL3").expect("a Root EL3 line")));
-    a64!(a.ops ; b =>l.power_off);
+    con.print_line(a, WORLD_TOUR_LINES.last().expect("lines"));
+    a64!(a.ops ; b =>l.el3.power_off);
 }
 
 #[cfg(test)]

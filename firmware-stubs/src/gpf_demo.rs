@@ -89,13 +89,10 @@
 use crate::asm::{Asm, a64};
 use crate::image::FirmwareImage;
 use crate::platform::{TRUSTED_ROM_BASE, TRUSTED_SRAM_BASE};
-use crate::sysreg::{
-    ESR_EL2, ESR_EL3, FAR_EL2, FAR_EL3, GPCCR_EL3, GPTBR_EL3, MFAR_EL3, SCR_EL3, SCTLR_EL3, SPSR_EL3,
-    VBAR_EL3,
-};
-use crate::uart::{self, Console};
-use crate::vectors::{self, ENTRY_SIZE, TABLE_ALIGN};
-use crate::world::{self, SCR_NS, SCR_NSE, SCTLR_EL2_EL3_RES1, SMC_FID_BASE, World};
+use crate::sysreg::{ESR_EL2, ESR_EL3, FAR_EL2, FAR_EL3, GPCCR_EL3, GPTBR_EL3, MFAR_EL3, SCR_EL3, SPSR_EL3};
+use crate::uart::Console;
+use crate::vectors;
+use crate::world::{self, SCR_NS, SCR_NSE, SMC_FID_BASE, World};
 use dynasmrt::DynamicLabel;
 
 /// Name of the image (`built-in image gpf-demo`).
@@ -238,8 +235,6 @@ pub const FID_REALM_LOADED: u32 = SMC_FID_BASE + 0x11;
 /// Non-secure EL2's load was not stopped: x1 = the value.
 pub const FID_NS_LOADED: u32 = SMC_FID_BASE + 0x12;
 
-/// Marks the x28 re-entry guard of the unexpected-exception report.
-
 /// The banner, after "Root EL3: ".
 pub const BANNER: &str = "rme-emu firmware stubs: granule protection fault demo";
 
@@ -271,69 +266,55 @@ pub fn gpf_demo() -> FirmwareImage {
     let l = Labels::new(&mut a);
     let con = Console::new(&mut a);
 
-    a.symbol("reset");
-    a64!(a.ops ; b =>l.el3_entry);
+    l.el3.emit_reset_and_vectors(&mut a);
 
-    let vbar = a.ops.new_dynamic_label();
-    vectors::emit_el3_vectors(&mut a, vbar, l.el3_sync_lower, l.el3_unexpected);
-
-    emit_el3_entry(&mut a, &con, &l, vbar);
+    emit_el3_entry(&mut a, &con, &l);
     emit_build_gpt(&mut a);
     emit_enable_gpc(&mut a, &con, &l);
     emit_el3_sync_lower(&mut a, &con, &l);
     emit_el3_gpc(&mut a, &con, &l);
     emit_el3_el2_exception(&mut a, &con, &l);
     emit_el3_realm_loaded(&mut a, &con, &l);
-    world::emit_el3_unexpected(&mut a, &con, world::El3Report { unexpected: l.el3_unexpected, power_off: l.power_off, fail: l.el3_fail }, EL3_STACK_TOP);
-    emit_el3_fail(&mut a, &con, &l);
-    crate::power::emit_power_off(&mut a, l.power_off);
+    l.el3.emit_failure(&mut a, &con, EL3_STACK_TOP, GPF_DEMO_FAILURE_LINE);
+    crate::power::emit_power_off(&mut a, l.el3.power_off);
 
     con.emit_routines(&mut a);
     emit_non_secure_el2(&mut a, &con, &l);
     emit_realm_el2(&mut a, &con, &l);
     emit_el2_vectors(&mut a, &con, World::NonSecureEl2, l.ns_el2_vectors);
     emit_el2_vectors(&mut a, &con, World::RealmEl2, l.realm_el2_vectors);
-    world::emit_state_names(&mut a, l.state_names);
+    world::emit_state_names(&mut a, l.el3.state_names);
 
     a.finish(NAME, TRUSTED_ROM_BASE)
 }
 
 /// Labels the code jumps between.
 struct Labels {
-    el3_entry: DynamicLabel,
-    el3_sync_lower: DynamicLabel,
+    el3: world::El3Labels,
     el3_gpc: DynamicLabel,
     el3_el2_exception: DynamicLabel,
     el3_realm_loaded: DynamicLabel,
     el3_ns_loaded: DynamicLabel,
-    el3_unexpected: DynamicLabel,
-    el3_fail: DynamicLabel,
-    power_off: DynamicLabel,
     ns_el2_entry: DynamicLabel,
     realm_el2_entry: DynamicLabel,
     ns_el2_vectors: DynamicLabel,
     realm_el2_vectors: DynamicLabel,
-    state_names: DynamicLabel,
 }
 
 impl Labels {
     fn new(a: &mut Asm) -> Labels {
+        let el3 = world::El3Labels::new(a);
         let mut n = || a.ops.new_dynamic_label();
         Labels {
-            el3_entry: n(),
-            el3_sync_lower: n(),
+            el3,
             el3_gpc: n(),
             el3_el2_exception: n(),
             el3_realm_loaded: n(),
             el3_ns_loaded: n(),
-            el3_unexpected: n(),
-            el3_fail: n(),
-            power_off: n(),
             ns_el2_entry: n(),
             realm_el2_entry: n(),
             ns_el2_vectors: n(),
             realm_el2_vectors: n(),
-            state_names: n(),
         }
     }
 }
@@ -356,7 +337,7 @@ fn emit_expect_phase(a: &mut Asm, con: &Console, l: &Labels, phase: u32, what: &
     con.print_who(a, "Root");
     con.print(a, &format!(": {what}\n"));
     a64!(a.ops
-        ; b =>l.el3_fail
+        ; b =>l.el3.fail
         ; ok:
     );
 }
@@ -372,23 +353,8 @@ fn emit_expect_eq(a: &mut Asm, xn: u8, value: u64, fail: DynamicLabel) {
 
 /// From reset: SCTLR_EL3, SP_EL3, VBAR_EL3, console, banner, phase 0, the
 /// Realm granule's contents.
-fn emit_el3_entry(a: &mut Asm, con: &Console, l: &Labels, vbar: DynamicLabel) {
-    a.symbol("el3_entry");
-    a64!(a.ops
-        ; =>l.el3_entry
-        ; msr daifset, 0xf
-    );
-    a.mov_imm(0, SCTLR_EL2_EL3_RES1);
-    a64!(a.ops ; msr SCTLR_EL3, x0 ; isb);
-    a.mov_imm(0, EL3_STACK_TOP);
-    a64!(a.ops
-        ; mov sp, x0
-        ; adr x0, =>vbar
-        ; msr VBAR_EL3, x0
-        ; isb
-        ; movz x28, 0
-    );
-    uart::emit_init(a);
+fn emit_el3_entry(a: &mut Asm, con: &Console, l: &Labels) {
+    world::emit_el3_reset(a, l.el3.entry, l.el3.vectors, EL3_STACK_TOP);
     con.print_who(a, "Root");
     con.print(a, &format!(": {BANNER}\n"));
     emit_set_phase(a, PHASE_GPF_TO_EL3);
@@ -487,14 +453,14 @@ fn emit_enable_gpc(a: &mut Asm, con: &Console, l: &Labels) {
 fn emit_el3_sync_lower(a: &mut Asm, con: &Console, l: &Labels) {
     a.symbol("el3_sync_lower");
     a64!(a.ops
-        ; =>l.el3_sync_lower
+        ; =>l.el3.sync_lower
         ; mov x21, x0
         ; mrs x22, ESR_EL3
         ; ubfx x9, x22, 26, 6       // ESR_EL3.EC
         ; cmp x9, EC_GPC as u32
         ; b.eq =>l.el3_gpc
         ; cmp x9, EC_SMC64 as u32
-        ; b.ne =>l.el3_unexpected
+        ; b.ne =>l.el3.unexpected
     );
     for (fid, target) in [
         (FID_EL2_EXCEPTION, l.el3_el2_exception),
@@ -511,14 +477,14 @@ fn emit_el3_sync_lower(a: &mut Asm, con: &Console, l: &Labels) {
     con.print(a, ": unexpected SMC function id 0x");
     con.print_hex(a, 21, 8);
     con.print(a, "\n");
-    a64!(a.ops ; b =>l.el3_fail);
+    a64!(a.ops ; b =>l.el3.fail);
 
     // Non-secure EL2's load went through: the check did not stop it.
     a.symbol("el3_ns_loaded");
     a64!(a.ops ; =>l.el3_ns_loaded);
     con.print_who(a, "Root");
     con.print(a, ": FAILED: the Non-secure load from the Realm granule was not stopped\n");
-    a64!(a.ops ; b =>l.el3_fail);
+    a64!(a.ops ; b =>l.el3.fail);
 }
 
 /// A GPC exception (EC 0x1E): print ESR_EL3, MFAR_EL3 and FAR_EL3, check
@@ -533,7 +499,7 @@ fn emit_el3_gpc(a: &mut Asm, con: &Console, l: &Labels) {
     );
     con.print_who(a, "Root");
     con.print(a, ": GPF from ");
-    world::emit_print_caller(a, con, l.state_names);
+    world::emit_print_caller(a, con, l.el3.state_names);
     con.print(a, ": ESR_EL3=0x");
     con.print_hex(a, 22, 16);
     con.print(a, " MFAR_EL3=0x");
@@ -582,7 +548,7 @@ fn emit_el3_gpc(a: &mut Asm, con: &Console, l: &Labels) {
              FAR_EL3={REALM_GRANULE:#x} from Non-secure EL2\n"
         ),
     );
-    a64!(a.ops ; b =>l.el3_fail);
+    a64!(a.ops ; b =>l.el3.fail);
 }
 
 /// SMC [`FID_EL2_EXCEPTION`] from a world's EL2 vectors (x1 = ESR_EL2,
@@ -624,7 +590,7 @@ fn emit_el3_el2_exception(a: &mut Asm, con: &Console, l: &Labels) {
     a64!(a.ops ; =>bad);
     con.print_who(a, "Root");
     con.print(a, ": FAILED: unexpected exception taken to ");
-    world::emit_print_caller(a, con, l.state_names);
+    world::emit_print_caller(a, con, l.el3.state_names);
     con.print(a, ": ESR=0x");
     con.print_hex(a, 22, 16);
     con.print(a, " FAR=0x");
@@ -632,7 +598,7 @@ fn emit_el3_el2_exception(a: &mut Asm, con: &Console, l: &Labels) {
     con.print(a, " vector=+0x");
     con.print_hex(a, 25, 3);
     con.print(a, "\n");
-    a64!(a.ops ; b =>l.el3_fail);
+    a64!(a.ops ; b =>l.el3.fail);
 
     a.symbol("el3_el2_exception_wrong");
     a64!(a.ops ; =>wrong);
@@ -644,7 +610,7 @@ fn emit_el3_el2_exception(a: &mut Asm, con: &Console, l: &Labels) {
              at vector +{EL2_SYNC_SPX:#x}\n"
         ),
     );
-    a64!(a.ops ; b =>l.el3_fail);
+    a64!(a.ops ; b =>l.el3.fail);
 }
 
 /// SMC [`FID_REALM_LOADED`] (x1 = the value Realm EL2 read): the end.
@@ -660,31 +626,20 @@ fn emit_el3_realm_loaded(a: &mut Asm, con: &Console, l: &Labels) {
     a64!(a.ops ; mrs x26, SCR_EL3 ; and x26, x26, x10);
     emit_expect_eq(a, 26, SCR_NSE | SCR_NS, wrong);
     emit_expect_eq(a, 24, REALM_SECRET, wrong);
-    con.print_who(a, "Root");
-    let last = GPF_DEMO_LINES.last().expect("lines");
-    con.print(a, &format!("{}\n", last.strip_prefix("Root EL3").expect("a Root EL3 line")));
-    a64!(a.ops ; b =>l.power_off);
+    con.print_line(a, GPF_DEMO_LINES.last().expect("lines"));
+    a64!(a.ops ; b =>l.el3.power_off);
 
     a64!(a.ops ; =>wrong);
     con.print_who(a, "Root");
     con.print(a, &format!(": FAILED: expected Realm EL2 to read {REALM_SECRET:#x}\n"));
-    a64!(a.ops ; b =>l.el3_fail);
-}
-
-fn emit_el3_fail(a: &mut Asm, con: &Console, l: &Labels) {
-    a.symbol("el3_fail");
-    a64!(a.ops ; =>l.el3_fail);
-    con.print_who(a, "Root");
-    con.print(a, &format!("{}\n", GPF_DEMO_FAILURE_LINE.strip_prefix("Root EL3").expect("a Root EL3 line")));
-    a64!(a.ops ; b =>l.power_off);
+    a64!(a.ops ; b =>l.el3.fail);
 }
 
 /// Non-secure EL2: one line, then the load from the Realm granule (base
 /// x6, destination x7). Only if the load is not stopped does it go on, to
 /// say so.
 fn emit_non_secure_el2(a: &mut Asm, con: &Console, l: &Labels) {
-    a.symbol("non_secure_el2_entry");
-    a64!(a.ops ; =>l.ns_el2_entry ; movz x27, 0);
+    world::emit_world_entry(a, World::NonSecureEl2.entry_symbol(), l.ns_el2_entry);
     a.mov_imm(6, REALM_GRANULE);
     con.print_who(a, "Non-secure");
     con.print(a, ": loading from Realm granule 0x");
@@ -697,19 +652,12 @@ fn emit_non_secure_el2(a: &mut Asm, con: &Console, l: &Labels) {
     con.print_hex(a, 7, 16);
     con.print(a, "\n");
     a64!(a.ops ; mov x1, x7);
-    a.mov_imm(0, u64::from(FID_NS_LOADED));
-    a64!(a.ops
-        ; smc 0
-        ; halt:
-        ; wfi
-        ; b <halt
-    );
+    world::emit_smc_and_stop(a, FID_NS_LOADED);
 }
 
 /// Realm EL2: the same load, in the Realm PAS; prints and reports the value.
 fn emit_realm_el2(a: &mut Asm, con: &Console, l: &Labels) {
-    a.symbol("realm_el2_entry");
-    a64!(a.ops ; =>l.realm_el2_entry ; movz x27, 0);
+    world::emit_world_entry(a, World::RealmEl2.entry_symbol(), l.realm_el2_entry);
     a.mov_imm(6, REALM_GRANULE);
     a.symbol("realm_el2_load");
     a64!(a.ops ; ldr x7, [x6]);
@@ -720,13 +668,7 @@ fn emit_realm_el2(a: &mut Asm, con: &Console, l: &Labels) {
     con.print_hex(a, 6, 8);
     con.print(a, "\n");
     a64!(a.ops ; mov x1, x7);
-    a.mov_imm(0, u64::from(FID_REALM_LOADED));
-    a64!(a.ops
-        ; smc 0
-        ; halt:
-        ; wfi
-        ; b <halt
-    );
+    world::emit_smc_and_stop(a, FID_REALM_LOADED);
 }
 
 /// A world's EL2 vector table at `table` (VBAR_EL2) and its handler: every
@@ -767,16 +709,7 @@ fn emit_el2_vectors(a: &mut Asm, con: &Console, world: World, table: DynamicLabe
         ; wfi
         ; b =>halt
     );
-    a.align(TABLE_ALIGN);
-    a.symbol(table_symbol);
-    a64!(a.ops ; =>table);
-    for i in 0..16u32 {
-        a64!(a.ops
-            ; movz x5, i * ENTRY_SIZE as u32
-            ; b =>handler
-        );
-        a.align(ENTRY_SIZE);
-    }
+    vectors::emit_table(a, table_symbol, table, 5, |_| handler);
 }
 
 /// Symbols of a world's EL2 exception handler and vector table.
@@ -789,4 +722,4 @@ pub fn el2_vector_symbols(world: World) -> (&'static str, &'static str) {
 }
 
 #[cfg(test)]
-pub(crate) mod tests;
+mod tests;

@@ -19,10 +19,8 @@ pub fn emit_power_off(a: &mut Asm, l: DynamicLabel) {
     a64!(a.ops
         ; str w10, [x9, SYS_CFGCTRL as u32]
         ; dsb sy
-        ; halt:
-        ; wfi
-        ; b <halt
     );
+    a.wfi_forever();
 }
 
 #[cfg(test)]

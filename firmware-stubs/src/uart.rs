@@ -166,6 +166,18 @@ impl Console {
         self.print(a, &format!("{who} EL"));
         a64!(a.ops ; bl =>self.put_current_el);
     }
+
+    /// Emits code printing `line` and a newline, where `line` is one of the
+    /// lines a stub lists as what it prints: `<who> EL<n><rest>`, e.g.
+    /// `Root EL3: ... powering off`. The digit `n` is what the code is
+    /// expected to print; the code prints the EL read from `CurrentEL`
+    /// ([`Console::print_who`]). Clobbers as `puts`.
+    pub fn print_line(&self, a: &mut Asm, line: &str) {
+        let (who, el_rest) = line.split_once(" EL").unwrap_or_else(|| panic!("not a `<who> EL<n>` line: {line}"));
+        let rest = el_rest.strip_prefix(|c: char| c.is_ascii_digit()).unwrap_or_else(|| panic!("no EL digit: {line}"));
+        self.print_who(a, who);
+        self.print(a, &format!("{rest}\n"));
+    }
 }
 
 #[cfg(test)]

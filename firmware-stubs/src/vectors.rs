@@ -38,20 +38,33 @@ pub const ENTRY_SIZE: u64 = 0x80;
 /// Alignment `VBAR_EL3` requires.
 pub const TABLE_ALIGN: u64 = 0x800;
 
-/// Emits the table at `table` (after padding to 2 KiB).
-pub fn emit_el3_vectors(a: &mut Asm, table: DynamicLabel, lower_a64_sync: DynamicLabel, unexpected: DynamicLabel) {
+/// Emits a vector table at `table` (after padding to 2 KiB), named
+/// `symbol`: each of the 16 entries loads its own offset into x`offset_reg`
+/// and branches to `handler(offset)`, the rest of the entry's 0x80 bytes
+/// left as padding.
+pub fn emit_table(
+    a: &mut Asm,
+    symbol: &'static str,
+    table: DynamicLabel,
+    offset_reg: u8,
+    handler: impl Fn(u32) -> DynamicLabel,
+) {
     a.align(TABLE_ALIGN);
-    a.symbol("el3_vectors");
+    a.symbol(symbol);
     a64!(a.ops ; =>table);
     for i in 0..16u32 {
         let offset = i * ENTRY_SIZE as u32;
-        let target = if offset == LOWER_A64_SYNC { lower_a64_sync } else { unexpected };
         a64!(a.ops
-            ; movz x23, offset
-            ; b =>target
+            ; movz X(offset_reg), offset
+            ; b =>handler(offset)
         );
         a.align(ENTRY_SIZE);
     }
+}
+
+/// Emits the EL3 table at `table` (after padding to 2 KiB).
+pub fn emit_el3_vectors(a: &mut Asm, table: DynamicLabel, lower_a64_sync: DynamicLabel, unexpected: DynamicLabel) {
+    emit_table(a, "el3_vectors", table, 23, |offset| if offset == LOWER_A64_SYNC { lower_a64_sync } else { unexpected });
 }
 
 /// Emits the worlds' vector tables, `el1` for a world at EL1 and `el2`
@@ -87,15 +100,6 @@ pub fn emit_world_vectors(a: &mut Asm, el1: DynamicLabel, el2: DynamicLabel) {
         reports.push(report);
     }
     for ((table, report), name) in [el1, el2].into_iter().zip(reports).zip(["world_vectors_el1", "world_vectors_el2"]) {
-        a.align(TABLE_ALIGN);
-        a.symbol(name);
-        a64!(a.ops ; =>table);
-        for i in 0..16u32 {
-            a64!(a.ops
-                ; movz x3, i * ENTRY_SIZE as u32
-                ; b =>report
-            );
-            a.align(ENTRY_SIZE);
-        }
+        emit_table(a, name, table, 3, |_| report);
     }
 }

@@ -16,8 +16,12 @@
 //! of the `ERET` the target's security state and register width.
 
 use crate::asm::{Asm, a64};
-use crate::sysreg::{ELR_EL3, ESR_EL3, HCR_EL2, SCR_EL3, SCTLR_EL1, SCTLR_EL2, SP_EL1, SP_EL2, SPSR_EL3, VBAR_EL1, VBAR_EL2};
-use crate::uart::Console;
+use crate::sysreg::{
+    ELR_EL3, ESR_EL3, HCR_EL2, SCR_EL3, SCTLR_EL1, SCTLR_EL2, SCTLR_EL3, SP_EL1, SP_EL2, SPSR_EL3, VBAR_EL1, VBAR_EL2,
+    VBAR_EL3,
+};
+use crate::uart::{self, Console};
+use crate::vectors;
 use dynasmrt::DynamicLabel;
 
 /// `SCR_EL3.NS` \[0\]: lower ELs are Non-secure (or Realm with NSE).
@@ -248,20 +252,29 @@ pub fn emit_print_caller(a: &mut Asm, con: &Console, state_names: DynamicLabel) 
 
 /// Emits the world's own code at `entry`: print its line (the EL digit
 /// from `CurrentEL`), then `SMC #0` with w0 = its function id. EL3 never
-/// returns to it; should it, the world waits in WFI. Clears x27, the
-/// re-entry guard of its vectors (`vectors::emit_world_vectors`).
+/// returns to it; should it, the world waits in WFI.
 pub fn emit_world(a: &mut Asm, con: &Console, world: World, entry: DynamicLabel) {
-    a.symbol(world.entry_symbol());
-    a64!(a.ops ; =>entry ; movz x27, 0);
+    emit_world_entry(a, world.entry_symbol(), entry);
     con.print_who(a, world.state_name());
     con.print(a, &world.line_tail());
-    a.mov_imm(0, u64::from(world.smc_function_id()));
-    a64!(a.ops
-        ; smc 0
-        ; halt:
-        ; wfi
-        ; b <halt
-    );
+    emit_smc_and_stop(a, world.smc_function_id());
+}
+
+/// Emits the start of a world's code, named `symbol`, at `entry` (where
+/// EL3's `ERET` lands): clears x27, the re-entry guard of the world's
+/// vectors (`vectors::emit_world_vectors`, the GPF demo's EL2 vectors).
+pub fn emit_world_entry(a: &mut Asm, symbol: &'static str, entry: DynamicLabel) {
+    a.symbol(symbol);
+    a64!(a.ops ; =>entry ; movz x27, 0);
+}
+
+/// Emits a world's last words: `SMC #0` with w0 = `function_id` (SMCCC:
+/// the function id is W0; x1-x7 carry what the caller put there), then,
+/// as EL3 is not expected to return, a wait in WFI for good.
+pub fn emit_smc_and_stop(a: &mut Asm, function_id: u32) {
+    a.mov_imm(0, u64::from(function_id));
+    a64!(a.ops ; smc 0);
+    a.wfi_forever();
 }
 
 #[cfg(test)]
@@ -306,20 +319,94 @@ mod tests {
 /// exception during the report goes straight to power-off.
 pub const REPORT_GUARD: u64 = 0x5245_504f_5254; // "REPORT"
 
-/// Where the EL3 unexpected-exception reporter lives and jumps to.
-pub struct El3Report {
-    /// Bound here: the entry of the reporter.
+/// The labels every EL3 image of this crate has, and the code around them
+/// that does not depend on what the image is for.
+#[derive(Debug, Clone, Copy)]
+pub struct El3Labels {
+    /// Where the reset vector branches to ([`emit_el3_reset`]).
+    pub entry: DynamicLabel,
+    /// The EL3 vector table (`VBAR_EL3`).
+    pub vectors: DynamicLabel,
+    /// The "lower EL using AArch64, synchronous" vector's handler: the
+    /// image's own.
+    pub sync_lower: DynamicLabel,
+    /// Every other vector's: the unexpected-exception reporter
+    /// ([`emit_el3_unexpected`]).
     pub unexpected: DynamicLabel,
-    pub power_off: DynamicLabel,
-    /// The "FAILED, powering off" path.
+    /// The "FAILED, powering off" path ([`emit_el3_fail`]).
     pub fail: DynamicLabel,
+    /// Power-off (`power::emit_power_off`).
+    pub power_off: DynamicLabel,
+    /// The state-name table ([`emit_state_names`]).
+    pub state_names: DynamicLabel,
+}
+
+impl El3Labels {
+    pub fn new(a: &mut Asm) -> El3Labels {
+        let mut n = || a.ops.new_dynamic_label();
+        El3Labels {
+            entry: n(),
+            vectors: n(),
+            sync_lower: n(),
+            unexpected: n(),
+            fail: n(),
+            power_off: n(),
+            state_names: n(),
+        }
+    }
+
+    /// Emits the start of an image loaded at the reset address: the reset
+    /// vector, where the CPU starts in EL3 (Root) with the MMU off, branching
+    /// to `entry`; then the EL3 vector table
+    /// ([`vectors::emit_el3_vectors`]).
+    pub fn emit_reset_and_vectors(&self, a: &mut Asm) {
+        a.symbol("reset");
+        a64!(a.ops ; b =>self.entry);
+        vectors::emit_el3_vectors(a, self.vectors, self.sync_lower, self.unexpected);
+    }
+
+    /// Emits the ways an EL3 image fails: the unexpected-exception
+    /// reporter (its stack at `stack_top`), then the failure path printing
+    /// `failure_line`; both end at `power_off`, which the image emits
+    /// (`power::emit_power_off`).
+    pub fn emit_failure(&self, a: &mut Asm, con: &Console, stack_top: u64, failure_line: &str) {
+        emit_el3_unexpected(a, con, *self, stack_top);
+        emit_el3_fail(a, con, *self, failure_line);
+    }
+}
+
+/// Emits the EL3 code the reset vector branches to, at `entry` (symbol
+/// `el3_entry`), up to a working console: PSTATE.{D,A,I,F} masked (as at
+/// reset already), `SCTLR_EL3` with the MMU (M), caches (C, I) and
+/// alignment checks (A) off and little-endian data (EE = 0), its reset
+/// value being partly UNKNOWN; `SP_EL3` = `stack_top` (PSTATE.SP = 1 at
+/// reset: `sp` is SP_EL3); `VBAR_EL3` = `vbar`; x28 = 0, no
+/// unexpected-exception report in progress ([`REPORT_GUARD`]); UART0
+/// programmed ([`uart::emit_init`]). Clobbers x0, x9, x10.
+pub fn emit_el3_reset(a: &mut Asm, entry: DynamicLabel, vbar: DynamicLabel, stack_top: u64) {
+    a.symbol("el3_entry");
+    a64!(a.ops
+        ; =>entry
+        ; msr daifset, 0xf
+    );
+    a.mov_imm(0, SCTLR_EL2_EL3_RES1);
+    a64!(a.ops ; msr SCTLR_EL3, x0 ; isb);
+    a.mov_imm(0, stack_top);
+    a64!(a.ops
+        ; mov sp, x0
+        ; adr x0, =>vbar
+        ; msr VBAR_EL3, x0
+        ; isb
+        ; movz x28, 0
+    );
+    uart::emit_init(a);
 }
 
 /// Every other EL3 vector (x23 = its offset), and a synchronous exception
 /// from a lower EL the firmware did not expect: report ESR_EL3, ELR_EL3 and
 /// the vector on a fresh stack at `stack_top`, then fail. An exception
 /// while reporting goes straight to power-off.
-pub fn emit_el3_unexpected(a: &mut Asm, con: &Console, l: El3Report, stack_top: u64) {
+pub fn emit_el3_unexpected(a: &mut Asm, con: &Console, l: El3Labels, stack_top: u64) {
     a.symbol("el3_unexpected");
     a64!(a.ops ; =>l.unexpected);
     a.mov_imm(9, REPORT_GUARD);
@@ -341,4 +428,14 @@ pub fn emit_el3_unexpected(a: &mut Asm, con: &Console, l: El3Report, stack_top: 
     con.print_hex(a, 23, 3);
     con.print(a, "\n");
     a64!(a.ops ; b =>l.fail);
+}
+
+/// Emits the end of a failed run at `l.fail` (symbol `el3_fail`): prints
+/// `failure_line` (a `Root EL3: ...` line, see [`Console::print_line`]),
+/// then branches to `l.power_off`.
+pub fn emit_el3_fail(a: &mut Asm, con: &Console, l: El3Labels, failure_line: &str) {
+    a.symbol("el3_fail");
+    a64!(a.ops ; =>l.fail);
+    con.print_line(a, failure_line);
+    a64!(a.ops ; b =>l.power_off);
 }

@@ -4,18 +4,6 @@
 use super::*;
 use crate::platform::TRUSTED_ROM_SIZE;
 
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle)
-}
-
-/// Target of the B/BL at `addr`.
-fn branch_target(img: &FirmwareImage, addr: u64) -> u64 {
-    let w = img.word_at(addr).unwrap();
-    assert_eq!(w & 0x7c00_0000, 0x1400_0000, "B/BL at {addr:#x}: {w:#010x}");
-    let imm26 = i64::from(((w & 0x03ff_ffff) << 6) as i32 >> 6);
-    addr.wrapping_add_signed(imm26 * 4)
-}
-
 #[test]
 fn assembles_at_the_reset_vector() {
     let img = world_tour();
@@ -23,7 +11,7 @@ fn assembles_at_the_reset_vector() {
     assert_eq!(img.load_addr, 0);
     assert_eq!(img.entry, 0);
     assert_eq!(img.symbol("reset"), Some(0));
-    assert_eq!(branch_target(&img, 0), img.symbol("el3_entry").unwrap());
+    assert_eq!(img.branch_target(0), img.symbol("el3_entry").unwrap());
 }
 
 #[test]
@@ -49,7 +37,7 @@ fn vector_table_is_aligned_and_routes_the_smc() {
         // movz x23, #offset
         assert_eq!(img.word_at(entry), Some(0xd280_0000 | ((i as u32 * 0x80) << 5) | 23));
         let want = if i * 0x80 == 0x400 { "el3_sync_lower" } else { "el3_unexpected" };
-        assert_eq!(branch_target(&img, entry + 4), img.symbol(want).unwrap(), "vector +{:#x}", i * 0x80);
+        assert_eq!(img.branch_target(entry + 4), img.symbol(want).unwrap(), "vector +{:#x}", i * 0x80);
     }
 }
 
@@ -69,7 +57,7 @@ fn sysreg_accesses_use_only_named_registers() {
     // Panics on an MRS/MSR of a register `sysreg::ALL` does not list; that
     // every listed one is used by some stub is checked in
     // `gpf_demo::tests::every_listed_sysreg_is_used_by_a_stub`.
-    let seen = crate::gpf_demo::tests::sysregs_used(&world_tour());
+    let seen = world_tour().sysregs_used();
     for r in ["SCR_EL3", "SPSR_EL3", "ELR_EL3", "ESR_EL3", "VBAR_EL3", "CurrentEL", "SP_EL1", "SP_EL2"] {
         assert!(seen.contains(r), "{r}");
     }
@@ -79,16 +67,14 @@ fn sysreg_accesses_use_only_named_registers() {
 fn lines_and_their_pieces_are_in_the_image() {
     let img = world_tour();
     let s = &img.bytes;
-    let pool = img.symbol("strings").unwrap() as usize;
-    let strings = &s[pool..];
-    assert!(contains(strings, b"Root EL\0"));
-    assert!(contains(strings, format!(": {BANNER}\n\0").as_bytes()));
-    assert!(contains(strings, b": all worlds visited, powering off\n\0"));
-    assert!(contains(strings, b": world tour FAILED, powering off\n\0"));
-    assert!(contains(strings, b": unexpected exception ESR=0x\0"));
+    assert!(img.strings_contain(b"Root EL\0"));
+    assert!(img.strings_contain(format!(": {BANNER}\n\0").as_bytes()));
+    assert!(img.strings_contain(b": all worlds visited, powering off\n\0"));
+    assert!(img.strings_contain(b": world tour FAILED, powering off\n\0"));
+    assert!(img.strings_contain(b": unexpected exception ESR=0x\0"));
     for w in World::TOUR {
-        assert!(contains(strings, format!("{}\0", w.line_head()).as_bytes()), "{w:?}");
-        assert!(contains(strings, format!("{}\0", w.line_tail()).as_bytes()), "{w:?}");
+        assert!(img.strings_contain(format!("{}\0", w.line_head()).as_bytes()), "{w:?}");
+        assert!(img.strings_contain(format!("{}\0", w.line_tail()).as_bytes()), "{w:?}");
     }
     let names = img.symbol("state_names").unwrap() as usize;
     for (i, n) in ["Secure", "Non-secure", "Root", "Realm"].iter().enumerate() {
@@ -141,7 +127,7 @@ fn world_vectors_report_to_el3() {
             let entry = vbar + i * 0x80;
             // movz x3, #offset
             assert_eq!(img.word_at(entry), Some(0xd280_0000 | ((i as u32 * 0x80) << 5) | 3));
-            assert_eq!(branch_target(&img, entry + 4), img.symbol(report).unwrap(), "{table} +{:#x}", i * 0x80);
+            assert_eq!(img.branch_target(entry + 4), img.symbol(report).unwrap(), "{table} +{:#x}", i * 0x80);
         }
         // cbnz x27, world_halt ; movz x27, #1 ; mrs x1, ESR_ELx ; mrs x2, ELR_ELx
         let r = img.symbol(report).unwrap();

@@ -6,46 +6,13 @@ use super::*;
 use crate::platform::{TRUSTED_ROM_SIZE, TRUSTED_SRAM_SIZE};
 use crate::sysreg;
 
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle)
-}
-
-/// Target of the B/BL at `addr`.
-fn branch_target(img: &FirmwareImage, addr: u64) -> u64 {
-    let w = img.word_at(addr).unwrap();
-    assert_eq!(w & 0x7c00_0000, 0x1400_0000, "B/BL at {addr:#x}: {w:#010x}");
-    let imm26 = i64::from(((w & 0x03ff_ffff) << 6) as i32 >> 6);
-    addr.wrapping_add_signed(imm26 * 4)
-}
-
-/// The system registers an image's MRS/MSR (register) instructions name,
-/// panicking on one [`sysreg::ALL`] does not list.
-pub(crate) fn sysregs_used(img: &FirmwareImage) -> std::collections::BTreeSet<&'static str> {
-    let code_end = img.symbol("state_names").unwrap();
-    let mut seen = std::collections::BTreeSet::new();
-    for addr in (img.load_addr..code_end).step_by(4) {
-        let w = img.word_at(addr).unwrap();
-        // MRS/MSR (register): 1101 0101 00 L 1 ...
-        if w & 0xffd0_0000 == 0xd510_0000 {
-            let packed = (w >> 5) & 0x7fff;
-            let name = sysreg::ALL
-                .iter()
-                .find(|r| r.1 == packed)
-                .unwrap_or_else(|| panic!("{w:#010x} at {addr:#x} names an unlisted register"))
-                .0;
-            seen.insert(name);
-        }
-    }
-    seen
-}
-
 #[test]
 fn assembles_at_the_reset_vector() {
     let img = gpf_demo();
     assert_eq!(img.name, NAME);
     assert_eq!(img.load_addr, 0);
     assert_eq!(img.entry, 0);
-    assert_eq!(branch_target(&img, 0), img.symbol("el3_entry").unwrap());
+    assert_eq!(img.branch_target(0), img.symbol("el3_entry").unwrap());
     assert_eq!(img, gpf_demo(), "deterministic");
     assert!(img.end() <= TRUSTED_ROM_SIZE);
     assert!(img.bytes.len() < 16 << 10, "{} bytes", img.bytes.len());
@@ -141,12 +108,12 @@ fn el2_vector_tables_route_every_entry_to_their_handler() {
             let entry = vbar + i * 0x80;
             // movz x5, #offset
             assert_eq!(img.word_at(entry), Some(0xd280_0000 | ((i as u32 * 0x80) << 5) | 5));
-            assert_eq!(branch_target(&img, entry + 4), img.symbol(handler).unwrap(), "{table} +{:#x}", i * 0x80);
+            assert_eq!(img.branch_target(entry + 4), img.symbol(handler).unwrap(), "{table} +{:#x}", i * 0x80);
         }
     }
     let vbar = img.symbol("el3_vectors").unwrap();
     assert_eq!(vbar % 0x800, 0);
-    assert_eq!(branch_target(&img, vbar + 0x404), img.symbol("el3_sync_lower").unwrap());
+    assert_eq!(img.branch_target(vbar + 0x404), img.symbol("el3_sync_lower").unwrap());
 }
 
 #[test]
@@ -211,29 +178,27 @@ fn lines_are_consistent_with_the_constants() {
 #[test]
 fn constant_lines_and_pieces_are_in_the_image() {
     let img = gpf_demo();
-    let pool = img.symbol("strings").unwrap() as usize;
-    let strings = &img.bytes[pool..];
     for (i, line) in GPF_DEMO_LINES.iter().enumerate() {
         // Lines with no register values are stored whole (after the
         // "<State> EL" prefix the code prints with the EL digit).
         if [1, 5, 6, 8, 10].contains(&i) {
             let tail = &line[line.find(':').unwrap()..];
-            assert!(contains(strings, format!("{tail}\n\0").as_bytes()), "line {i}: {line}");
+            assert!(img.strings_contain(format!("{tail}\n\0").as_bytes()), "line {i}: {line}");
         }
     }
-    assert!(contains(strings, b": GPF demo FAILED, powering off\n\0"));
+    assert!(img.strings_contain(b": GPF demo FAILED, powering off\n\0"));
     for head in ["Root EL\0", "Non-secure EL\0", "Realm EL\0"] {
-        assert!(contains(strings, head.as_bytes()), "{head}");
+        assert!(img.strings_contain(head.as_bytes()), "{head}");
     }
 }
 
 #[test]
 fn every_listed_sysreg_is_used_by_a_stub() {
-    let mut used = sysregs_used(&gpf_demo());
+    let mut used = gpf_demo().sysregs_used();
     for r in ["GPCCR_EL3", "GPTBR_EL3", "MFAR_EL3", "FAR_EL3", "FAR_EL2", "ESR_EL2"] {
         assert!(used.contains(r), "{r}");
     }
-    used.extend(sysregs_used(&crate::world_tour()));
+    used.extend(crate::world_tour().sysregs_used());
     for r in sysreg::ALL {
         assert!(used.contains(r.0), "{} is listed but unused", r.0);
     }
