@@ -30,6 +30,75 @@ pub(crate) fn narrow(value: u32, size: u8) -> u64 {
     }
 }
 
+/// `MmioDevice::read` of a device of 32-bit registers: `read(reg)` is the
+/// value of the register at `reg`, or why the access reaches none; the
+/// value is narrowed to the access's `size`. An access that reaches no
+/// register (wrong size or alignment included) reads as zero and is handed
+/// to `bad`, which logs and counts it.
+pub(crate) fn read_register(
+    offset: u64,
+    size: u8,
+    read: impl FnOnce(u64) -> Result<u32, BadAccess>,
+    bad: impl FnOnce(BadAccess),
+) -> u64 {
+    match reg_offset(offset, size).ok_or(BadAccess::SizeOrAlignment).and_then(read) {
+        Ok(value) => narrow(value, size),
+        Err(why) => {
+            bad(why);
+            0
+        }
+    }
+}
+
+/// `MmioDevice::write` of a device of 32-bit registers: `write(reg, value)`
+/// writes the register at `reg` with `value`, zero-extended from the
+/// access's `size`, or says why the access reaches none. An access that
+/// reaches no register (wrong size or alignment included) is ignored and
+/// handed to `bad`, which logs and counts it.
+pub(crate) fn write_register(
+    offset: u64,
+    size: u8,
+    value: u64,
+    write: impl FnOnce(u64, u32) -> Result<(), BadAccess>,
+    bad: impl FnOnce(BadAccess),
+) {
+    let value = narrow(value as u32, size) as u32;
+    if let Err(why) = reg_offset(offset, size).ok_or(BadAccess::SizeOrAlignment).and_then(|reg| write(reg, value)) {
+        bad(why);
+    }
+}
+
+/// Implements `rme_mmu::MmioDevice` for a device of 32-bit registers with
+/// [`read_register`] and [`write_register`] over its own
+/// `read_reg(&self, reg, attrs) -> Result<u32, BadAccess>`,
+/// `write_reg(&self, reg, value, attrs) -> Result<(), BadAccess>` and
+/// `bad_access(&self, offset, size, write, why)`. `name` is what
+/// `MmioDevice::name` returns: `mmio_device_of_registers!(Tzc400, |self|
+/// "tzc-400")`.
+macro_rules! mmio_device_of_registers {
+    ($device:ty, |$this:ident| $name:expr) => {
+        impl rme_mmu::MmioDevice for $device {
+            fn name(&$this) -> &str {
+                $name
+            }
+
+            fn read(&$this, offset: u64, size: u8, attrs: rme_mmu::AccessAttrs) -> rme_mmu::MmioResult<u64> {
+                Ok($crate::access::read_register(offset, size, |reg| $this.read_reg(reg, attrs), |why| {
+                    $this.bad_access(offset, size, false, why)
+                }))
+            }
+
+            fn write(&$this, offset: u64, size: u8, value: u64, attrs: rme_mmu::AccessAttrs) -> rme_mmu::MmioResult<()> {
+                $crate::access::write_register(offset, size, value, |reg, value| $this.write_reg(reg, value, attrs), |why| {
+                    $this.bad_access(offset, size, true, why)
+                });
+                Ok(())
+            }
+        }
+    };
+}
+pub(crate) use mmio_device_of_registers;
+
 /// Why an access reached no register.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum BadAccess {
@@ -73,35 +142,6 @@ pub(crate) fn is_secure(pas: Pas) -> bool {
     matches!(pas, Pas::Secure | Pas::Root)
 }
 
-/// The CoreSight/PrimeCell identification block at 0xfd0..=0xffc:
-/// PIDR4-7 (0xfd0..), PIDR0-3 (0xfe0..), CIDR0-3 (0xff0..).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct IdRegs {
-    /// PIDR0..PIDR7, in register-number order.
-    pub pidr: [u8; 8],
-    pub cidr: [u8; 4],
-}
-
-/// CIDR0-3 of a PrimeCell / CoreSight component of class 0xF (0xB105F00D).
-pub(crate) const CIDR_PRIMECELL: [u8; 4] = [0x0d, 0xf0, 0x05, 0xb1];
-
-impl IdRegs {
-    /// The first and last offset of the block.
-    pub(crate) const FIRST: u64 = 0xfd0;
-    pub(crate) const LAST: u64 = 0xffc;
-
-    /// The register at `reg` (a word offset in 0xfd0..=0xffc), else `None`.
-    pub(crate) fn read(&self, reg: u64) -> Option<u32> {
-        let v = match reg {
-            0xfd0..=0xfdc => self.pidr[4 + ((reg - 0xfd0) / 4) as usize],
-            0xfe0..=0xfec => self.pidr[((reg - 0xfe0) / 4) as usize],
-            0xff0..=0xffc => self.cidr[((reg - 0xff0) / 4) as usize],
-            _ => return None,
-        };
-        Some(u32::from(v))
-    }
-}
-
 /// How many distinct (offset, direction) pairs are logged per device; a
 /// guest scanning the whole region must not flood the log.
 const MAX_LOGGED: usize = 64;
@@ -141,6 +181,12 @@ mod tests {
     use super::*;
 
     #[test]
+    fn secure_pas() {
+        assert!(is_secure(Pas::Root) && is_secure(Pas::Secure));
+        assert!(!is_secure(Pas::Realm) && !is_secure(Pas::NonSecure));
+    }
+
+    #[test]
     fn decode_rules() {
         assert_eq!(reg_offset(0x18, 4), Some(0x18));
         assert_eq!(reg_offset(0x18, 1), Some(0x18));
@@ -150,20 +196,6 @@ mod tests {
         assert_eq!(narrow(0x1234_5678, 1), 0x78);
         assert_eq!(narrow(0x1234_5678, 2), 0x5678);
         assert_eq!(narrow(0x1234_5678, 4), 0x1234_5678);
-    }
-
-    #[test]
-    fn id_block_layout() {
-        let ids = IdRegs { pidr: [0, 1, 2, 3, 4, 5, 6, 7], cidr: CIDR_PRIMECELL };
-        assert_eq!(ids.read(0xfe0), Some(0));
-        assert_eq!(ids.read(0xfec), Some(3));
-        assert_eq!(ids.read(0xfd0), Some(4));
-        assert_eq!(ids.read(0xfdc), Some(7));
-        assert_eq!(ids.read(0xff0), Some(0x0d));
-        assert_eq!(ids.read(0xffc), Some(0xb1));
-        assert_eq!(ids.read(0xfcc), None);
-        assert!(is_secure(Pas::Root) && is_secure(Pas::Secure));
-        assert!(!is_secure(Pas::Realm) && !is_secure(Pas::NonSecure));
     }
 
     #[test]

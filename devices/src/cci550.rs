@@ -43,9 +43,10 @@
 //! Accesses to offsets with no register read as zero and are ignored,
 //! logged once (target `platform`) and counted ([`Cci550::bad_accesses`]).
 
-use crate::access::{BadAccess, BadAccesses, CIDR_PRIMECELL, IdRegs, is_secure, narrow, reg_offset};
+use crate::access::{BadAccess, BadAccesses, is_secure, mmio_device_of_registers};
+use crate::peripheral_id::{CIDR_PRIMECELL, IdRegs};
 use parking_lot::Mutex;
-use rme_mmu::{AccessAttrs, MmioDevice, MmioResult};
+use rme_mmu::AccessAttrs;
 
 /// FVP Base RevC base address and the size of the register region (global
 /// registers and the seven slave interface pages; the PMU at 0x10000.. is
@@ -240,22 +241,12 @@ impl Default for Cci550 {
     }
 }
 
-impl MmioDevice for Cci550 {
-    fn name(&self) -> &str {
-        "cci-550"
-    }
-
-    fn read(&self, offset: u64, size: u8, attrs: AccessAttrs) -> MmioResult<u64> {
-        let Some(reg) = reg_offset(offset, size) else {
-            self.bad_access(offset, size, false, BadAccess::SizeOrAlignment);
-            return Ok(0);
-        };
+impl Cci550 {
+    fn read_reg(&self, reg: u64, attrs: AccessAttrs) -> Result<u32, BadAccess> {
         let s = self.inner.lock();
         let decoded = decode(reg);
         if !matches!(decoded, Reg::Id(_)) && !self.permitted(&s, attrs) {
-            drop(s);
-            self.bad_access(offset, size, false, BadAccess::SecureOnly);
-            return Ok(0);
+            return Err(BadAccess::SecureOnly);
         }
         let value = match decoded {
             Reg::Id(r) => IDS.read(r),
@@ -285,28 +276,14 @@ impl MmioDevice for Cci550 {
                 }
             }
         };
-        drop(s);
-        match value {
-            Some(v) => Ok(narrow(v, size)),
-            None => {
-                self.bad_access(offset, size, false, BadAccess::NoRegister);
-                Ok(0)
-            }
-        }
+        value.ok_or(BadAccess::NoRegister)
     }
 
-    fn write(&self, offset: u64, size: u8, value: u64, attrs: AccessAttrs) -> MmioResult<()> {
-        let Some(reg) = reg_offset(offset, size) else {
-            self.bad_access(offset, size, true, BadAccess::SizeOrAlignment);
-            return Ok(());
-        };
-        let value = narrow(value as u32, size) as u32;
+    fn write_reg(&self, reg: u64, value: u32, attrs: AccessAttrs) -> Result<(), BadAccess> {
         let mut s = self.inner.lock();
         let decoded = decode(reg);
         if !matches!(decoded, Reg::Id(_)) && !self.permitted(&s, attrs) {
-            drop(s);
-            self.bad_access(offset, size, true, BadAccess::SecureOnly);
-            return Ok(());
+            return Err(BadAccess::SecureOnly);
         }
         let why = match decoded {
             Reg::Id(_) => Some(BadAccess::ReadOnly),
@@ -382,13 +359,11 @@ impl MmioDevice for Cci550 {
                 }
             }
         };
-        drop(s);
-        if let Some(why) = why {
-            self.bad_access(offset, size, true, why);
-        }
-        Ok(())
+        why.map_or(Ok(()), Err)
     }
 }
+
+mmio_device_of_registers!(Cci550, |self| "cci-550");
 
 #[cfg(test)]
 mod tests {
@@ -396,9 +371,8 @@ mod tests {
 
     #[test]
     fn part_number_from_ids() {
-        let lo = IDS.read(PERIPHERAL_ID0).unwrap() & 0xff;
-        let hi = IDS.read(PERIPHERAL_ID1).unwrap() & 0xf;
-        assert_eq!(hi << 8 | lo, CCI550_PART_NUM);
+        assert_eq!(IDS.part_number(), CCI550_PART_NUM);
+        assert_eq!(IDS.read(PERIPHERAL_ID0), Some(CCI550_PART_NUM & 0xff));
     }
 
     #[test]

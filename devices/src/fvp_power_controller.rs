@@ -65,9 +65,9 @@
 //! logged once (target `platform`) and counted
 //! ([`FvpPowerController::bad_accesses`]).
 
-use crate::access::{BadAccess, BadAccesses, narrow, reg_offset};
+use crate::access::{BadAccess, BadAccesses, mmio_device_of_registers};
 use parking_lot::Mutex;
-use rme_mmu::{AccessAttrs, MmioDevice, MmioResult};
+use rme_mmu::AccessAttrs;
 use std::collections::{BTreeMap, VecDeque};
 
 pub const PPOFFR: u64 = 0x00;
@@ -429,18 +429,10 @@ impl Default for FvpPowerController {
     }
 }
 
-impl MmioDevice for FvpPowerController {
-    fn name(&self) -> &str {
-        "fvp-pwrc"
-    }
-
-    fn read(&self, offset: u64, size: u8, attrs: AccessAttrs) -> MmioResult<u64> {
-        let Some(reg) = reg_offset(offset, size) else {
-            self.bad_access(offset, size, false, BadAccess::SizeOrAlignment);
-            return Ok(0);
-        };
+impl FvpPowerController {
+    fn read_reg(&self, reg: u64, attrs: AccessAttrs) -> Result<u32, BadAccess> {
         let s = self.inner.lock();
-        let value = match reg {
+        Ok(match reg {
             PPOFFR => s.ppoffr,
             PPONR => s.pponr,
             PCOFFR => s.pcoffr,
@@ -449,21 +441,11 @@ impl MmioDevice for FvpPowerController {
                 let id = s.psysr_select.get(&attrs.requester).copied().unwrap_or(0);
                 s.psysr(id)
             }
-            _ => {
-                drop(s);
-                self.bad_access(offset, size, false, BadAccess::NoRegister);
-                return Ok(0);
-            }
-        };
-        Ok(narrow(value, size))
+            _ => return Err(BadAccess::NoRegister),
+        })
     }
 
-    fn write(&self, offset: u64, size: u8, value: u64, attrs: AccessAttrs) -> MmioResult<()> {
-        let Some(reg) = reg_offset(offset, size) else {
-            self.bad_access(offset, size, true, BadAccess::SizeOrAlignment);
-            return Ok(());
-        };
-        let value = narrow(value as u32, size) as u32;
+    fn write_reg(&self, reg: u64, value: u32, attrs: AccessAttrs) -> Result<(), BadAccess> {
         let id = value & ID_MASK;
         let cluster_mask = self.cluster_mask();
         let mut s = self.inner.lock();
@@ -526,14 +508,13 @@ impl MmioDevice for FvpPowerController {
             PSYSR => {
                 s.psysr_select.insert(attrs.requester, id);
             }
-            _ => {
-                drop(s);
-                self.bad_access(offset, size, true, BadAccess::NoRegister);
-            }
+            _ => return Err(BadAccess::NoRegister),
         }
         Ok(())
     }
 }
+
+mmio_device_of_registers!(FvpPowerController, |self| "fvp-pwrc");
 
 #[cfg(test)]
 mod tests {

@@ -58,8 +58,9 @@
 //! Registers are 32 bits wide; the 64-bit ones (CNTCV, CNTPCT, CNTVCT,
 //! CNTVOFF, CNTx_CVAL) also take 64-bit accesses at their offset.
 
-use crate::access::{BadAccess, BadAccesses, CIDR_PRIMECELL, IdRegs, is_secure, narrow};
+use crate::access::{BadAccess, BadAccesses, is_secure, narrow};
 use crate::guest_clock::GuestClock;
+use crate::peripheral_id::{CIDR_PRIMECELL, IdRegs};
 use parking_lot::Mutex;
 use rme_mmu::{AccessAttrs, MmioDevice, MmioResult};
 use std::sync::Arc;

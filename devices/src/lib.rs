@@ -28,6 +28,7 @@ pub mod cfi_flash;
 pub mod fvp_power_controller;
 pub mod generic_timer_frames;
 pub mod guest_clock;
+mod peripheral_id;
 pub mod pl011;
 pub mod smmuv3;
 pub mod sp805;

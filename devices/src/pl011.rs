@@ -51,9 +51,9 @@
 //! and ignored writes, and are logged once (target `uart`) and counted
 //! ([`Pl011::bad_accesses`]).
 
-use crate::access::{BadAccess, BadAccesses, narrow, reg_offset};
+use crate::access::{BadAccess, BadAccesses, mmio_device_of_registers};
 use parking_lot::Mutex;
-use rme_mmu::{AccessAttrs, MmioDevice, MmioResult};
+use rme_mmu::AccessAttrs;
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -538,19 +538,11 @@ impl Pl011 {
     }
 }
 
-impl MmioDevice for Pl011 {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn read(&self, offset: u64, size: u8, _attrs: AccessAttrs) -> MmioResult<u64> {
-        let Some(reg) = reg_offset(offset, size) else {
-            self.bad_access(offset, size, false, BadAccess::SizeOrAlignment);
-            return Ok(0);
-        };
+impl Pl011 {
+    fn read_reg(&self, reg: u64, _attrs: AccessAttrs) -> Result<u32, BadAccess> {
         let mut inner = self.inner.lock();
         let regs = &mut inner.regs;
-        let value = match reg {
+        Ok(match reg {
             UARTDR => regs.read_dr(),
             UARTRSR => regs.rsr,
             UARTFR => regs.fr(),
@@ -569,22 +561,12 @@ impl MmioDevice for Pl011 {
                 ID_REGS.get(i).copied().map_or(0, u32::from)
             }
             _ => {
-                drop(inner);
-                let why = if reg == UARTICR { BadAccess::WriteOnly } else { BadAccess::NoRegister };
-                self.bad_access(offset, size, false, why);
-                return Ok(0);
+                return Err(if reg == UARTICR { BadAccess::WriteOnly } else { BadAccess::NoRegister });
             }
-        };
-        Ok(narrow(value, size))
+        })
     }
 
-    fn write(&self, offset: u64, size: u8, value: u64, _attrs: AccessAttrs) -> MmioResult<()> {
-        let Some(reg) = reg_offset(offset, size) else {
-            self.bad_access(offset, size, true, BadAccess::SizeOrAlignment);
-            return Ok(());
-        };
-        // Registers are 32 bits wide; a narrower write is zero-extended.
-        let value = narrow(value as u32, size) as u32;
+    fn write_reg(&self, reg: u64, value: u32, _attrs: AccessAttrs) -> Result<(), BadAccess> {
         let mut inner = self.inner.lock();
         let regs = &mut inner.regs;
         match reg {
@@ -606,15 +588,15 @@ impl MmioDevice for Pl011 {
             UARTICR => regs.ris &= !(value & INT_MASK),
             UARTDMACR => regs.dmacr = value & 0x7,
             _ => {
-                drop(inner);
                 let read_only = matches!(reg, UARTFR | UARTRIS | UARTMIS | UARTPERIPHID0..=UARTPCELLID3);
-                let why = if read_only { BadAccess::ReadOnly } else { BadAccess::NoRegister };
-                self.bad_access(offset, size, true, why);
+                return Err(if read_only { BadAccess::ReadOnly } else { BadAccess::NoRegister });
             }
         }
         Ok(())
     }
 }
+
+mmio_device_of_registers!(Pl011, |self| &self.name);
 
 #[cfg(test)]
 mod tests {

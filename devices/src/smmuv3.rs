@@ -46,9 +46,10 @@
 //! register here, read as zero, are ignored, logged once (target
 //! `platform`) and counted ([`SmmuV3::bad_accesses`]).
 
-use crate::access::{BadAccess, BadAccesses, IdRegs, is_secure, narrow, reg_offset};
+use crate::access::{BadAccess, BadAccesses, is_secure, mmio_device_of_registers};
+use crate::peripheral_id::{CIDR_PRIMECELL, IdRegs};
 use parking_lot::Mutex;
-use rme_mmu::{AccessAttrs, MmioDevice, MmioResult, Pas};
+use rme_mmu::{AccessAttrs, Pas};
 
 /// FVP Base RevC base address; the region covers page 0, page 1 and the
 /// Root page.
@@ -127,7 +128,7 @@ pub const S_IDR1: u32 = S_IDR1_SECURE_IMPL;
 
 /// SMMU_PIDR0-7 (JEP106 Arm, part number 0: placeholder values, the
 /// FVP's are not documented) and SMMU_CIDR0-3.
-const IDS: IdRegs = IdRegs { pidr: [0x00, 0xb0, 0x0b, 0x00, 0x04, 0, 0, 0], cidr: [0x0d, 0xf0, 0x05, 0xb1] };
+const IDS: IdRegs = IdRegs { pidr: [0x00, 0xb0, 0x0b, 0x00, 0x04, 0, 0, 0], cidr: CIDR_PRIMECELL };
 
 /// The guest-visible state of the SMMU's modelled registers.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -230,17 +231,9 @@ impl Default for SmmuV3 {
     }
 }
 
-impl MmioDevice for SmmuV3 {
-    fn name(&self) -> &str {
-        "smmuv3"
-    }
-
-    fn read(&self, offset: u64, size: u8, attrs: AccessAttrs) -> MmioResult<u64> {
-        let Some(reg) = reg_offset(offset, size) else {
-            self.bad_access(offset, size, false, BadAccess::SizeOrAlignment);
-            return Ok(0);
-        };
-        let value = Self::check(reg, attrs).and_then(|()| {
+impl SmmuV3 {
+    fn read_reg(&self, reg: u64, attrs: AccessAttrs) -> Result<u32, BadAccess> {
+        Self::check(reg, attrs).and_then(|()| {
             let s = self.inner.lock();
             Ok(match reg {
                 SMMU_IDR0 => IDR0,
@@ -265,23 +258,11 @@ impl MmioDevice for SmmuV3 {
                 SMMU_ROOT_IDR0 | SMMU_ROOT_IIDR => 0,
                 r => return IDS.read(r).ok_or(BadAccess::NoRegister),
             })
-        });
-        match value {
-            Ok(v) => Ok(narrow(v, size)),
-            Err(why) => {
-                self.bad_access(offset, size, false, why);
-                Ok(0)
-            }
-        }
+        })
     }
 
-    fn write(&self, offset: u64, size: u8, value: u64, attrs: AccessAttrs) -> MmioResult<()> {
-        let Some(reg) = reg_offset(offset, size) else {
-            self.bad_access(offset, size, true, BadAccess::SizeOrAlignment);
-            return Ok(());
-        };
-        let value = narrow(value as u32, size) as u32;
-        let result = Self::check(reg, attrs).and_then(|()| {
+    fn write_reg(&self, reg: u64, value: u32, attrs: AccessAttrs) -> Result<(), BadAccess> {
+        Self::check(reg, attrs).and_then(|()| {
             let mut s = self.inner.lock();
             match reg {
                 SMMU_CR0 => {
@@ -323,13 +304,11 @@ impl MmioDevice for SmmuV3 {
                 r if IDS.read(r).is_some() => Err(BadAccess::ReadOnly),
                 _ => Err(BadAccess::NoRegister),
             }
-        });
-        if let Err(why) = result {
-            self.bad_access(offset, size, true, why);
-        }
-        Ok(())
+        })
     }
 }
+
+mmio_device_of_registers!(SmmuV3, |self| "smmuv3");
 
 #[cfg(test)]
 mod tests {

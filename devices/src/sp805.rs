@@ -47,11 +47,12 @@
 //! counted. Accesses to offsets with no register likewise
 //! ([`Sp805::bad_accesses`], target `platform`).
 
-use crate::access::{BadAccess, BadAccesses, CIDR_PRIMECELL, IdRegs, is_secure, narrow, reg_offset};
+use crate::access::{BadAccess, BadAccesses, is_secure, mmio_device_of_registers};
 use crate::guest_clock::GuestClock;
+use crate::peripheral_id::{CIDR_PRIMECELL, IdRegs};
 use crate::system_control::{PowerRequest, SystemControl};
 use parking_lot::Mutex;
-use rme_mmu::{AccessAttrs, MmioDevice, MmioResult};
+use rme_mmu::AccessAttrs;
 use std::sync::Arc;
 
 /// FVP Base RevC addresses.
@@ -265,22 +266,13 @@ impl Sp805 {
     }
 }
 
-impl MmioDevice for Sp805 {
-    fn name(&self) -> &str {
-        &self.name
-    }
-
-    fn read(&self, offset: u64, size: u8, attrs: AccessAttrs) -> MmioResult<u64> {
-        let Some(reg) = reg_offset(offset, size) else {
-            self.bad_access(offset, size, false, BadAccess::SizeOrAlignment);
-            return Ok(0);
-        };
+impl Sp805 {
+    fn read_reg(&self, reg: u64, attrs: AccessAttrs) -> Result<u32, BadAccess> {
         if self.config.secure_only && !is_secure(attrs.pas) {
-            self.bad_access(offset, size, false, BadAccess::SecureOnly);
-            return Ok(0);
+            return Err(BadAccess::SecureOnly);
         }
         let (s, now) = self.lock_state();
-        let value = match reg {
+        match reg {
             WDOGLOAD => Ok(s.load),
             WDOGVALUE => Ok(self.value(&s, now)),
             WDOGCONTROL => Ok(s.control),
@@ -290,29 +282,15 @@ impl MmioDevice for Sp805 {
             WDOGITCR => Ok(s.itcr),
             WDOGINTCLR | WDOGITOP => Err(BadAccess::WriteOnly),
             r => IDS.read(r).ok_or(BadAccess::NoRegister),
-        };
-        drop(s);
-        match value {
-            Ok(v) => Ok(narrow(v, size)),
-            Err(why) => {
-                self.bad_access(offset, size, false, why);
-                Ok(0)
-            }
         }
     }
 
-    fn write(&self, offset: u64, size: u8, value: u64, attrs: AccessAttrs) -> MmioResult<()> {
-        let Some(reg) = reg_offset(offset, size) else {
-            self.bad_access(offset, size, true, BadAccess::SizeOrAlignment);
-            return Ok(());
-        };
+    fn write_reg(&self, reg: u64, value: u32, attrs: AccessAttrs) -> Result<(), BadAccess> {
         if self.config.secure_only && !is_secure(attrs.pas) {
-            self.bad_access(offset, size, true, BadAccess::SecureOnly);
-            return Ok(());
+            return Err(BadAccess::SecureOnly);
         }
-        let value = narrow(value as u32, size) as u32;
         let (mut s, now) = self.lock_state();
-        let result = if reg == WDOGLOCK {
+        if reg == WDOGLOCK {
             s.locked = value != UNLOCK_KEY;
             Ok(())
         } else if s.locked && matches!(reg, WDOGLOAD | WDOGCONTROL | WDOGINTCLR | WDOGITCR | WDOGITOP) {
@@ -357,11 +335,8 @@ impl MmioDevice for Sp805 {
                 r if IDS.read(r).is_some() => Err(BadAccess::ReadOnly),
                 _ => Err(BadAccess::NoRegister),
             }
-        };
-        drop(s);
-        if let Err(why) = result {
-            self.bad_access(offset, size, true, why);
         }
-        Ok(())
     }
 }
+
+mmio_device_of_registers!(Sp805, |self| &self.name);

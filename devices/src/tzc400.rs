@@ -49,9 +49,10 @@
 //! are ignored, logged once (target `platform`) and counted
 //! ([`Tzc400::bad_accesses`]).
 
-use crate::access::{BadAccess, BadAccesses, CIDR_PRIMECELL, IdRegs, is_secure, narrow, reg_offset};
+use crate::access::{BadAccess, BadAccesses, is_secure, mmio_device_of_registers};
+use crate::peripheral_id::{CIDR_PRIMECELL, IdRegs};
 use parking_lot::Mutex;
-use rme_mmu::{AccessAttrs, MmioDevice, MmioResult};
+use rme_mmu::AccessAttrs;
 
 /// FVP Base RevC base address and region size.
 pub const FVP_TZC400_BASE: u64 = 0x2a4a_0000;
@@ -297,22 +298,13 @@ impl Default for Tzc400 {
     }
 }
 
-impl MmioDevice for Tzc400 {
-    fn name(&self) -> &str {
-        "tzc-400"
-    }
-
-    fn read(&self, offset: u64, size: u8, attrs: AccessAttrs) -> MmioResult<u64> {
-        let Some(reg) = reg_offset(offset, size) else {
-            self.bad_access(offset, size, false, BadAccess::SizeOrAlignment);
-            return Ok(0);
-        };
+impl Tzc400 {
+    fn read_reg(&self, reg: u64, attrs: AccessAttrs) -> Result<u32, BadAccess> {
         if let Some(v) = IDS.read(reg) {
-            return Ok(narrow(v, size));
+            return Ok(v);
         }
         if !is_secure(attrs.pas) {
-            self.bad_access(offset, size, false, BadAccess::SecureOnly);
-            return Ok(0);
+            return Err(BadAccess::SecureOnly);
         }
         let s = self.inner.lock();
         let value = match reg {
@@ -340,25 +332,12 @@ impl MmioDevice for Tzc400 {
             }),
         };
         drop(s);
-        match value {
-            Some(v) => Ok(narrow(v, size)),
-            None => {
-                let why = if reg == INT_CLEAR { BadAccess::WriteOnly } else { BadAccess::NoRegister };
-                self.bad_access(offset, size, false, why);
-                Ok(0)
-            }
-        }
+        value.ok_or(if reg == INT_CLEAR { BadAccess::WriteOnly } else { BadAccess::NoRegister })
     }
 
-    fn write(&self, offset: u64, size: u8, value: u64, attrs: AccessAttrs) -> MmioResult<()> {
-        let Some(reg) = reg_offset(offset, size) else {
-            self.bad_access(offset, size, true, BadAccess::SizeOrAlignment);
-            return Ok(());
-        };
-        let value = narrow(value as u32, size) as u32;
+    fn write_reg(&self, reg: u64, value: u32, attrs: AccessAttrs) -> Result<(), BadAccess> {
         if !is_secure(attrs.pas) {
-            self.bad_access(offset, size, true, BadAccess::SecureOnly);
-            return Ok(());
+            return Err(BadAccess::SecureOnly);
         }
         let fmask = self.config.filter_mask();
         let high_mask = self.config.high_mask();
@@ -404,13 +383,11 @@ impl MmioDevice for Tzc400 {
                 None => Some(BadAccess::NoRegister),
             },
         };
-        drop(s);
-        if let Some(why) = why {
-            self.bad_access(offset, size, true, why);
-        }
-        Ok(())
+        why.map_or(Ok(()), Err)
     }
 }
+
+mmio_device_of_registers!(Tzc400, |self| "tzc-400");
 
 #[cfg(test)]
 mod tests {
@@ -430,7 +407,7 @@ mod tests {
 
     #[test]
     fn peripheral_id() {
-        let id = IDS.read(PID0).unwrap() | (IDS.read(PID1).unwrap() & 0xf) << 8;
-        assert_eq!(id, TZC400_PERIPHERAL_ID);
+        assert_eq!(IDS.part_number(), TZC400_PERIPHERAL_ID);
+        assert_eq!(IDS.read(PID0), Some(TZC400_PERIPHERAL_ID & 0xff));
     }
 }

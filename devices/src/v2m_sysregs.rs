@@ -44,10 +44,10 @@
 //! of write-only registers) read as zero and are ignored, logged once
 //! (target `platform`) and counted ([`V2mSysRegs::bad_accesses`]).
 
-use crate::access::{BadAccess, BadAccesses, narrow, reg_offset};
+use crate::access::{BadAccess, BadAccesses, mmio_device_of_registers};
 use crate::system_control::{PowerRequest, SystemControl};
 use parking_lot::Mutex;
-use rme_mmu::{AccessAttrs, MmioDevice, MmioResult};
+use rme_mmu::AccessAttrs;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use crate::guest_clock::GuestClock;
@@ -347,19 +347,11 @@ impl V2mSysRegs {
     }
 }
 
-impl MmioDevice for V2mSysRegs {
-    fn name(&self) -> &str {
-        "v2m-sysregs"
-    }
-
-    fn read(&self, offset: u64, size: u8, _attrs: AccessAttrs) -> MmioResult<u64> {
-        let Some(reg) = reg_offset(offset, size) else {
-            self.bad_access(offset, size, false, BadAccess::SizeOrAlignment);
-            return Ok(0);
-        };
+impl V2mSysRegs {
+    fn read_reg(&self, reg: u64, _attrs: AccessAttrs) -> Result<u32, BadAccess> {
         let inner = self.inner.lock();
         let regs = &inner.regs;
-        let value = match reg {
+        Ok(match reg {
             SYS_ID => self.config.sys_id.value(),
             SYS_SW => regs.sys_sw,
             SYS_LED => regs.sys_led,
@@ -380,22 +372,13 @@ impl MmioDevice for V2mSysRegs {
             SYS_CFGCTRL => regs.sys_cfgctrl,
             SYS_CFGSTAT => regs.sys_cfgstat,
             _ => {
-                drop(inner);
                 let write_only = matches!(reg, SYS_FLAGSCLR | SYS_NVFLAGSCLR);
-                let why = if write_only { BadAccess::WriteOnly } else { BadAccess::NoRegister };
-                self.bad_access(offset, size, false, why);
-                return Ok(0);
+                return Err(if write_only { BadAccess::WriteOnly } else { BadAccess::NoRegister });
             }
-        };
-        Ok(narrow(value, size))
+        })
     }
 
-    fn write(&self, offset: u64, size: u8, value: u64, _attrs: AccessAttrs) -> MmioResult<()> {
-        let Some(reg) = reg_offset(offset, size) else {
-            self.bad_access(offset, size, true, BadAccess::SizeOrAlignment);
-            return Ok(());
-        };
-        let value = narrow(value as u32, size) as u32;
+    fn write_reg(&self, reg: u64, value: u32, _attrs: AccessAttrs) -> Result<(), BadAccess> {
         let mut inner = self.inner.lock();
         let regs = &mut inner.regs;
         match reg {
@@ -426,15 +409,15 @@ impl MmioDevice for V2mSysRegs {
             }
             SYS_CFGSTAT => regs.sys_cfgstat = value & (CFGSTAT_COMPLETE | CFGSTAT_ERROR),
             _ => {
-                drop(inner);
                 let read_only = matches!(reg, SYS_ID | SYS_100HZ | SYS_MCI | SYS_24MHZ);
-                let why = if read_only { BadAccess::ReadOnly } else { BadAccess::NoRegister };
-                self.bad_access(offset, size, true, why);
+                return Err(if read_only { BadAccess::ReadOnly } else { BadAccess::NoRegister });
             }
         }
         Ok(())
     }
 }
+
+mmio_device_of_registers!(V2mSysRegs, |self| "v2m-sysregs");
 
 #[cfg(test)]
 mod tests {

@@ -2,41 +2,21 @@
 //! 0x2a00_0000, with TF-A's `cci_init` and `cci_enable_snoop_dvm_reqs`
 //! sequences.
 
+mod common;
+
+use common::{MappedDevice, root};
 use rme_devices::cci550::*;
-use rme_mmu::{AccessAttrs, Pas, PhysBus};
-use std::sync::Arc;
+use rme_mmu::{AccessAttrs, Pas};
 
 const BASE: u64 = FVP_CCI550_BASE;
 
-struct Rig {
-    bus: PhysBus,
-    cci: Arc<Cci550>,
-}
+type Rig = MappedDevice<Cci550>;
 
 fn rig() -> Rig {
-    let cci = Arc::new(Cci550::new());
-    let mut bus = PhysBus::new();
-    bus.add_mmio("cci-550", BASE, FVP_CCI550_SIZE, cci.clone()).unwrap();
-    Rig { bus, cci }
-}
-
-fn root() -> AccessAttrs {
-    AccessAttrs::cpu(0, Pas::Root)
+    Rig::new("cci-550", BASE, FVP_CCI550_SIZE, Cci550::new())
 }
 
 impl Rig {
-    fn r_as(&self, off: u64, a: AccessAttrs) -> u32 {
-        self.bus.read(BASE + off, 4, a).unwrap() as u32
-    }
-    fn w_as(&self, off: u64, v: u32, a: AccessAttrs) {
-        self.bus.write(BASE + off, 4, u64::from(v), a).unwrap()
-    }
-    fn r(&self, off: u64) -> u32 {
-        self.r_as(off, root())
-    }
-    fn w(&self, off: u64, v: u32) {
-        self.w_as(off, v, root())
-    }
     /// cci_enable_snoop_dvm_reqs(master) for slave interface `iface`.
     fn enable_snoop_dvm(&self, iface: usize) {
         self.w(slave_iface_offset(iface) + SNOOP_CTRL, DVM_EN | SNOOP_EN);
@@ -62,7 +42,7 @@ fn peripheral_ids_name_a_cci550() {
     // Read-only.
     r.w(PERIPHERAL_ID0, 0);
     assert_eq!(r.r(PERIPHERAL_ID0), 0x23);
-    assert_eq!(r.cci.bad_accesses(), 1);
+    assert_eq!(r.dev.bad_accesses(), 1);
 }
 
 #[test]
@@ -73,9 +53,9 @@ fn snoop_ctrl_enable_for_cluster_interfaces() {
         assert_eq!(r.r(slave_iface_offset(iface)) & (SNOOP_EN | DVM_EN), 0, "disabled at reset");
         r.enable_snoop_dvm(iface);
         assert_eq!(r.r(slave_iface_offset(iface) + SNOOP_CTRL), SUPPORT_DVMS | SUPPORT_SNOOPS | DVM_EN | SNOOP_EN);
-        assert_eq!(r.cci.snoop_dvm_enabled(iface), (true, true));
+        assert_eq!(r.dev.snoop_dvm_enabled(iface), (true, true));
     }
-    assert_eq!(r.cci.snoop_dvm_enabled(4), (false, false));
+    assert_eq!(r.dev.snoop_dvm_enabled(4), (false, false));
 }
 
 #[test]
@@ -86,7 +66,7 @@ fn snoop_ctrl_disable_writes_complement() {
     r.w(slave_iface_offset(5) + SNOOP_CTRL, !(DVM_EN | SNOOP_EN));
     assert_eq!(r.r(STATUS) & CHANGE_PENDING, 0);
     assert_eq!(r.r(slave_iface_offset(5)), SUPPORT_DVMS | SUPPORT_SNOOPS);
-    assert_eq!(r.cci.snoop_dvm_enabled(5), (false, false));
+    assert_eq!(r.dev.snoop_dvm_enabled(5), (false, false));
 }
 
 #[test]
@@ -103,7 +83,7 @@ fn status_reads_idle_and_is_read_only() {
     assert_eq!(r.r(STATUS) & CHANGE_PENDING, 0);
     r.w(STATUS, 0xffff_ffff);
     assert_eq!(r.r(STATUS), STATUS_SF_ON);
-    assert_eq!(r.cci.bad_accesses(), 1);
+    assert_eq!(r.dev.bad_accesses(), 1);
 }
 
 #[test]
@@ -116,10 +96,10 @@ fn global_registers_hold_values() {
     // Imprecise error: write-1-to-clear, nothing ever recorded.
     r.w(IMPRECISE_ERR, 0xffff_ffff);
     assert_eq!(r.r(IMPRECISE_ERR), 0);
-    assert_eq!(r.cci.state().ctrl_override, 0x3);
-    r.cci.reset();
+    assert_eq!(r.dev.state().ctrl_override, 0x3);
+    r.dev.reset();
     assert_eq!(r.r(CTRL_OVERRIDE), 0);
-    assert_eq!(r.cci.bad_accesses(), 0);
+    assert_eq!(r.dev.bad_accesses(), 0);
 }
 
 #[test]
@@ -139,7 +119,7 @@ fn slave_interface_registers_hold_values() {
         r.w(base + reg, v);
         assert_eq!(r.r(base + reg), expect, "reg {reg:#x}");
     }
-    assert_eq!(r.cci.state().ifaces[2].max_ot, 0x20_0020);
+    assert_eq!(r.dev.state().ifaces[2].max_ot, 0x20_0020);
     assert_eq!(r.r(slave_iface_offset(3) + MAX_OT), 0, "interfaces are separate");
 }
 
@@ -154,7 +134,7 @@ fn non_secure_access_needs_the_override() {
     r.w_as(CTRL_OVERRIDE, 0x2, ns);
     assert_eq!(r.r_as(CTRL_OVERRIDE, realm), 0);
     assert_eq!(r.r_as(CTRL_OVERRIDE, secure), 0x1, "WI");
-    assert_eq!(r.cci.bad_accesses(), 3);
+    assert_eq!(r.dev.bad_accesses(), 3);
     // IDs are readable by anyone.
     assert_eq!(r.r_as(PERIPHERAL_ID0, ns), 0x23);
     // Secure Access Register bit 0 opens the registers to Non-secure.
@@ -162,7 +142,7 @@ fn non_secure_access_needs_the_override() {
     assert_eq!(r.r_as(SECURE_ACCESS, ns), NS_REG_ACCESS_OVERRIDE);
     r.w_as(CTRL_OVERRIDE, 0x2, ns);
     assert_eq!(r.r(CTRL_OVERRIDE), 0x2);
-    assert_eq!(r.cci.bad_accesses(), 3);
+    assert_eq!(r.dev.bad_accesses(), 3);
 }
 
 #[test]
@@ -174,7 +154,7 @@ fn unknown_offsets_and_sizes_are_counted() {
     r.w(0x0014, 1);
     assert_eq!(r.bus.read(BASE + STATUS, 8, root()).unwrap(), 0);
     assert_eq!(r.bus.read(BASE + 0x2, 2, root()).unwrap(), 0);
-    assert_eq!(r.cci.bad_accesses(), 6);
+    assert_eq!(r.dev.bad_accesses(), 6);
     // Narrow reads of a real register return its low bytes.
     assert_eq!(r.bus.read(BASE + PERIPHERAL_ID1, 1, root()).unwrap(), 0xb4);
 }

@@ -2,41 +2,21 @@
 //! at 0x2b40_0000, with TF-A's `smmuv3_security_init`, `smmuv3_init` and
 //! `smmuv3_ns_set_abort_all` replayed from the Root PAS.
 
+mod common;
+
+use common::{MappedDevice, root};
 use rme_devices::smmuv3::*;
-use rme_mmu::{AccessAttrs, Pas, PhysBus};
-use std::sync::Arc;
+use rme_mmu::{AccessAttrs, Pas};
 
 const BASE: u64 = FVP_SMMUV3_BASE;
 
-struct Rig {
-    bus: PhysBus,
-    smmu: Arc<SmmuV3>,
-}
+type Rig = MappedDevice<SmmuV3>;
 
 fn rig() -> Rig {
-    let smmu = Arc::new(SmmuV3::new());
-    let mut bus = PhysBus::new();
-    bus.add_mmio("smmuv3", BASE, FVP_SMMUV3_SIZE, smmu.clone()).unwrap();
-    Rig { bus, smmu }
-}
-
-fn root() -> AccessAttrs {
-    AccessAttrs::cpu(0, Pas::Root)
+    Rig::new("smmuv3", BASE, FVP_SMMUV3_SIZE, SmmuV3::new())
 }
 
 impl Rig {
-    fn r_as(&self, off: u64, a: AccessAttrs) -> u32 {
-        self.bus.read(BASE + off, 4, a).unwrap() as u32
-    }
-    fn w_as(&self, off: u64, v: u32, a: AccessAttrs) {
-        self.bus.write(BASE + off, 4, u64::from(v), a).unwrap()
-    }
-    fn r(&self, off: u64) -> u32 {
-        self.r_as(off, root())
-    }
-    fn w(&self, off: u64, v: u32) {
-        self.w_as(off, v, root())
-    }
     /// smmuv3_poll: the register must reach the value within a few reads
     /// (TF-A gives it 1 ms of generic-timer time).
     fn poll(&self, off: u64, mask: u32, value: u32) {
@@ -72,7 +52,7 @@ fn id_registers() {
         r.w(reg, 0xffff_ffff);
     }
     assert_eq!(r.r(SMMU_IDR0), IDR0);
-    assert_eq!(r.smmu.bad_accesses(), 6);
+    assert_eq!(r.dev.bad_accesses(), 6);
 }
 
 #[test]
@@ -100,8 +80,8 @@ fn smmuv3_security_init_aborts_both_worlds() {
     r.setbits(SMMU_S_GBPA, GBPA_UPDATE | GBPA_ABORT);
     r.poll(SMMU_S_GBPA, GBPA_UPDATE, 0);
     assert_eq!(r.r(SMMU_S_GBPA), GBPA_RESET | GBPA_ABORT);
-    assert_eq!(r.smmu.aborts_all(), (true, true));
-    assert_eq!(r.smmu.bad_accesses(), 0);
+    assert_eq!(r.dev.aborts_all(), (true, true));
+    assert_eq!(r.dev.bad_accesses(), 0);
 }
 
 #[test]
@@ -121,13 +101,13 @@ fn smmuv3_init_invalidates_and_skips_gpc() {
     let r = rig();
     r.w(SMMU_S_INIT, S_INIT_INV_ALL);
     r.poll(SMMU_S_INIT, S_INIT_INV_ALL, 0);
-    assert_eq!(r.smmu.state().invalidations, 1);
+    assert_eq!(r.dev.state().invalidations, 1);
     // ENABLE_RME: ROOT_IDR0.ROOT_IMPL == 0 -> "Skip SMMU GPC configuration".
     assert_eq!(r.r(SMMU_ROOT_IDR0) & ROOT_IDR0_ROOT_IMPL, 0);
     assert_eq!(r.r(SMMU_ROOT_IIDR), 0);
     r.w(SMMU_S_INIT, 0);
-    assert_eq!(r.smmu.state().invalidations, 1, "writing 0 does nothing");
-    assert_eq!(r.smmu.bad_accesses(), 0);
+    assert_eq!(r.dev.state().invalidations, 1, "writing 0 does nothing");
+    assert_eq!(r.dev.bad_accesses(), 0);
 }
 
 #[test]
@@ -157,7 +137,7 @@ fn s_cr0ack_follows_s_cr0() {
     r.w(SMMU_S_CR0, 0);
     assert_eq!(r.r(SMMU_S_CR0ACK), 0);
     r.w(SMMU_S_CR0ACK, 1);
-    assert_eq!(r.smmu.bad_accesses(), 1, "S_CR0ACK is read-only");
+    assert_eq!(r.dev.bad_accesses(), 1, "S_CR0ACK is read-only");
 }
 
 #[test]
@@ -178,14 +158,14 @@ fn secure_registers_are_raz_wi_to_non_secure_and_realm() {
         r.w_as(SMMU_S_GBPA, GBPA_UPDATE | GBPA_ABORT, a);
         r.w_as(SMMU_S_INIT, S_INIT_INV_ALL, a);
     }
-    assert_eq!(r.smmu.aborts_all(), (false, false));
-    assert_eq!(r.smmu.state().invalidations, 0);
-    assert_eq!(r.smmu.bad_accesses(), 6);
+    assert_eq!(r.dev.aborts_all(), (false, false));
+    assert_eq!(r.dev.state().invalidations, 0);
+    assert_eq!(r.dev.bad_accesses(), 6);
     // Non-secure registers are open to Non-secure.
     let ns = AccessAttrs::cpu(0, Pas::NonSecure);
     assert_eq!(r.r_as(SMMU_IDR0, ns), IDR0);
     r.w_as(SMMU_GBPA, GBPA_UPDATE | GBPA_ABORT, ns);
-    assert_eq!(r.smmu.aborts_all(), (true, false));
+    assert_eq!(r.dev.aborts_all(), (true, false));
     // Secure reaches the Secure registers.
     assert_ne!(r.r_as(SMMU_S_IDR1, AccessAttrs::cpu(0, Pas::Secure)), 0);
 }
@@ -196,11 +176,11 @@ fn root_page_is_root_only() {
     for pas in [Pas::Secure, Pas::NonSecure, Pas::Realm] {
         assert_eq!(r.r_as(SMMU_ROOT_IDR0, AccessAttrs::cpu(0, pas)), 0);
     }
-    assert_eq!(r.smmu.bad_accesses(), 3);
+    assert_eq!(r.dev.bad_accesses(), 3);
     assert_eq!(r.r(SMMU_ROOT_IDR0), 0);
-    assert_eq!(r.smmu.bad_accesses(), 3);
+    assert_eq!(r.dev.bad_accesses(), 3);
     r.w(SMMU_ROOT_IDR0, 1);
-    assert_eq!(r.smmu.bad_accesses(), 4, "read-only");
+    assert_eq!(r.dev.bad_accesses(), 4, "read-only");
 }
 
 #[test]
@@ -212,7 +192,7 @@ fn unmodelled_registers_are_counted() {
     assert_eq!(r.r(0x1_00a8), 0);
     assert_eq!(r.r(ROOT_PAGE_OFFSET + 0x20), 0);
     r.w(0x50, 1);
-    assert_eq!(r.smmu.bad_accesses(), 5);
-    r.smmu.reset();
-    assert_eq!(r.smmu.state(), SmmuV3State::default());
+    assert_eq!(r.dev.bad_accesses(), 5);
+    r.dev.reset();
+    assert_eq!(r.dev.state(), SmmuV3State::default());
 }

@@ -2,26 +2,18 @@
 //! 0x2a4a_0000, and TF-A's `arm_tzc400_setup` for the FVP RME build
 //! replayed against it.
 
+mod common;
+
+use common::{MappedDevice, root};
 use rme_devices::tzc400::*;
-use rme_mmu::{AccessAttrs, Pas, PhysBus};
-use std::sync::Arc;
+use rme_mmu::{AccessAttrs, Pas};
 
 const BASE: u64 = FVP_TZC400_BASE;
 
-struct Rig {
-    bus: PhysBus,
-    tzc: Arc<Tzc400>,
-}
+type Rig = MappedDevice<Tzc400>;
 
 fn rig() -> Rig {
-    let tzc = Arc::new(Tzc400::new());
-    let mut bus = PhysBus::new();
-    bus.add_mmio("tzc-400", BASE, FVP_TZC400_SIZE, tzc.clone()).unwrap();
-    Rig { bus, tzc }
-}
-
-fn root() -> AccessAttrs {
-    AccessAttrs::cpu(0, Pas::Root)
+    Rig::new("tzc-400", BASE, FVP_TZC400_SIZE, Tzc400::new())
 }
 
 fn region(n: u64, reg: u64) -> u64 {
@@ -29,15 +21,6 @@ fn region(n: u64, reg: u64) -> u64 {
 }
 
 impl Rig {
-    fn r_as(&self, off: u64, a: AccessAttrs) -> u32 {
-        self.bus.read(BASE + off, 4, a).unwrap() as u32
-    }
-    fn r(&self, off: u64) -> u32 {
-        self.r_as(off, root())
-    }
-    fn w(&self, off: u64, v: u32) {
-        self.bus.write(BASE + off, 4, u64::from(v), root()).unwrap()
-    }
     fn gate_keeper_os(&self) -> u32 {
         (self.r(GATE_KEEPER) >> GATE_KEEPER_OS_SHIFT) & 0xf
     }
@@ -103,7 +86,7 @@ fn build_config_reports_filters_width_regions() {
     assert_eq!((b & 0x1f) + 1, 9, "NR");
     r.w(BUILD_CONFIG, 0);
     assert_eq!(r.r(BUILD_CONFIG), b, "read-only");
-    assert_eq!(r.tzc.bad_accesses(), 1);
+    assert_eq!(r.dev.bad_accesses(), 1);
 }
 
 #[test]
@@ -130,11 +113,11 @@ fn arm_tzc400_setup_for_fvp_rme() {
         r.set_gate_keeper(f, true);
     }
     assert_eq!(r.gate_keeper_os(), 0xf);
-    assert_eq!(r.tzc.open_filters(), 0xf);
-    assert_eq!(r.tzc.action(), 1);
-    assert_eq!(r.tzc.bad_accesses(), 0);
+    assert_eq!(r.dev.open_filters(), 0xf);
+    assert_eq!(r.dev.action(), 1);
+    assert_eq!(r.dev.bad_accesses(), 0);
 
-    let regions = r.tzc.regions();
+    let regions = r.dev.regions();
     assert_eq!(regions.len(), 6);
     assert_eq!(
         regions[0],
@@ -185,13 +168,13 @@ fn int_status_and_fail_registers_read_zero() {
             assert_eq!(r.r(reg + 0x10 * f), 0);
         }
     }
-    assert!(!r.tzc.irq_level());
-    assert_eq!(r.tzc.bad_accesses(), 0);
+    assert!(!r.dev.irq_level());
+    assert_eq!(r.dev.bad_accesses(), 0);
     // INT_CLEAR is write-only, INT_STATUS and FAIL_* read-only.
     r.r(INT_CLEAR);
     r.w(INT_STATUS, 1);
     r.w(FAIL_ID_0, 1);
-    assert_eq!(r.tzc.bad_accesses(), 3);
+    assert_eq!(r.dev.bad_accesses(), 3);
 }
 
 #[test]
@@ -199,7 +182,7 @@ fn region0_covers_everything_and_is_fixed() {
     let r = rig();
     r.w(REGION_BASE_LOW_0, 0x1000);
     r.w(REGION_TOP_HIGH_0, 0);
-    assert_eq!(r.tzc.bad_accesses(), 2);
+    assert_eq!(r.dev.bad_accesses(), 2);
     assert_eq!(r.r(REGION_BASE_LOW_0), 0);
     assert_eq!(r.r(REGION_BASE_HIGH_0), 0);
     assert_eq!(r.r(REGION_TOP_LOW_0), 0xffff_ffff);
@@ -226,25 +209,25 @@ fn region_address_registers_keep_4k_granules_and_width() {
     assert_eq!(r.r(region(3, REGION_ATTRIBUTES_0)), 0xc000_000f, "s_wr_en, s_rd_en, filter_en[3:0]");
     r.w(region(3, REGION_ID_ACCESS_0), 0xdead_beef);
     assert_eq!(r.r(region(3, REGION_ID_ACCESS_0)), 0xdead_beef);
-    let reg = r.tzc.region_regs(3).unwrap();
+    let reg = r.dev.region_regs(3).unwrap();
     assert_eq!((reg.base, reg.top), (0xff_1234_5000, 0xff_2000_0fff));
     assert_eq!((reg.nsaid_read, reg.nsaid_write), (0xbeef, 0xdead));
-    assert_eq!(r.tzc.bad_accesses(), 0);
+    assert_eq!(r.dev.bad_accesses(), 0);
 }
 
 #[test]
 fn regions_reports_only_enabled_regions() {
     let r = rig();
-    assert_eq!(r.tzc.regions().len(), 1, "region 0 only");
+    assert_eq!(r.dev.regions().len(), 1, "region 0 only");
     r.w(region(8, REGION_ATTRIBUTES_0), 0x8000_0002);
-    let regions = r.tzc.regions();
+    let regions = r.dev.regions();
     assert_eq!(regions.len(), 2);
     assert_eq!(regions[1].index, 8);
     assert_eq!(regions[1].filters, 2);
     assert!(regions[1].secure_write && !regions[1].secure_read);
-    assert!(r.tzc.region_regs(9).is_none());
-    r.tzc.reset();
-    assert_eq!(r.tzc.regions().len(), 1);
+    assert!(r.dev.region_regs(9).is_none());
+    r.dev.reset();
+    assert_eq!(r.dev.regions().len(), 1);
 }
 
 #[test]
@@ -257,7 +240,7 @@ fn non_secure_accesses_are_raz_wi() {
     assert_eq!(r.r_as(BUILD_CONFIG, realm), 0);
     r.bus.write(BASE + ACTION, 4, 1, ns).unwrap();
     assert_eq!(r.r(ACTION), 2);
-    assert_eq!(r.tzc.bad_accesses(), 3);
+    assert_eq!(r.dev.bad_accesses(), 3);
     assert_eq!(r.r_as(PID0, ns), 0x60, "IDs readable by all");
     assert_eq!(r.r_as(ACTION, AccessAttrs::cpu(0, Pas::Secure)), 2);
 }
@@ -271,5 +254,5 @@ fn unknown_offsets_and_sizes_are_counted() {
     assert_eq!(r.r(region(9, REGION_BASE_LOW_0)), 0, "region 9");
     r.w(0x800, 1);
     assert_eq!(r.bus.read(BASE + ACTION, 8, root()).unwrap(), 0);
-    assert_eq!(r.tzc.bad_accesses(), 6);
+    assert_eq!(r.dev.bad_accesses(), 6);
 }
