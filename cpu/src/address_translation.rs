@@ -7,13 +7,14 @@
 //! reported in PAR_EL1 (F = 1, FST, PTW, S), except a GPC exception on a
 //! table walk, which is taken like for any other access.
 //!
-//! Simplification: the stage 1 forms (S1E0/S1E1) walk stage 1 table
-//! addresses as physical when stage 2 is enabled (the architecture
-//! translates them through stage 2 first).
+//! The stage 1 forms (S1E0*/S1E1*) give the stage 1 output address (an
+//! IPA when stage 2 is enabled), their table walk translated by stage 2
+//! like any EL1&0 walk (a stage 2 fault on it sets PAR_EL1.{S, PTW});
+//! S12E0*/S12E1* give the PA after both stages.
 
 use crate::cpu::Cpu;
 use crate::exception::Exception;
-use crate::memory::Op;
+use crate::memory::{Op, Stages};
 use crate::sysreg::table::SysReg;
 use rme_mmu::translation::{Access, AccessKind, FaultKind, Regime, Shareability};
 use rme_mmu::{Pas, PhysBus};
@@ -44,7 +45,8 @@ impl Cpu {
             pan: false,
             aligned: true,
         };
-        let par = match self.walk(bus, regime, &access, stage2) {
+        let stages = if stage2 { Stages::Both } else { Stages::Stage1 };
+        let par = match self.walk(bus, regime, &access, stages) {
             Ok(t) => {
                 let (nse, ns) = t.pas.nse_ns();
                 let sh: u64 = match t.attrs.shareability {

@@ -129,6 +129,15 @@ impl WalkMemory for BusWalker<'_> {
     }
 }
 
+/// Which stages a walk runs ([`Cpu::walk`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Stages {
+    /// Stage 1, then stage 2 when it applies (every access).
+    Both,
+    /// Stage 1 only, its table walk through stage 2 (AT S1E0*/S1E1*).
+    Stage1,
+}
+
 /// What a data or fetch access does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Op {
@@ -251,20 +260,18 @@ impl Cpu {
         })
     }
 
-    /// Runs the translation walk (no TLB) for `access` in `regime`.
+    /// Runs the translation walk (no TLB) for `access` in `regime`: both
+    /// stages, or stage 1 only (AT S1E*: the stage 1 table walk still goes
+    /// through stage 2 when it is enabled).
     pub(crate) fn walk(
         &self,
         bus: &PhysBus,
         regime: Regime,
         access: &Access,
-        stage2: bool,
+        stages: Stages,
     ) -> Result<Translation, TranslationFault> {
         let s1 = self.stage1_regime(regime);
-        let s2 = if stage2 && regime == Regime::El10 {
-            self.stage2_regime()
-        } else {
-            None
-        };
+        let s2 = if regime == Regime::El10 { self.stage2_regime() } else { None };
         let walker = BusWalker {
             bus,
             gpis: &self.tlb.gpis,
@@ -275,7 +282,10 @@ impl Cpu {
             cpu: self.index,
             pc: self.state.pc,
         };
-        translation::translate(&walker, &s1, s2.as_ref(), access)
+        match stages {
+            Stages::Both => translation::translate(&walker, &s1, s2.as_ref(), access),
+            Stages::Stage1 => translation::translate_stage1_only(&walker, &s1, s2.as_ref(), access),
+        }
     }
 
     /// The exception for a GPC fault on `pa` (Arm ARM D9: GPT faults always
@@ -409,7 +419,7 @@ impl Cpu {
             aligned: aligned || op == Op::Fetch,
         };
         let t = self
-            .walk(bus, regime, &access, true)
+            .walk(bus, regime, &access, Stages::Both)
             .map_err(|f| self.translation_exception(f, op, flags.cm))?;
         let gpccr = self.gpccr();
         gpc::gpc_check_cached(

@@ -1044,6 +1044,43 @@ fn at_s12e1r_walks_both_stages() {
 }
 
 #[test]
+fn at_s1e1r_walks_stage_1_tables_through_stage_2() {
+    // AArch64.AT_S1 from EL2 with HCR_EL2.VM = 1: the result is the stage 1
+    // output (an IPA), but the stage 1 table walk is still translated by
+    // stage 2 (AArch64.S1Walk), so TTBR0_EL1 and the table pointers are
+    // IPAs. Here TTBR0_EL1 holds IPA 0x2_0000_0000, which only stage 2
+    // makes the PA of the root table; a walk of it as a PA would find no
+    // memory. A stage 2 fault on that walk is PAR.{S, PTW} = {1, 1}.
+    let code = asm(|o| {
+        dynasm!(o ; .arch aarch64
+            ; msr VTCR_EL2, x7 ; msr VTTBR_EL2, x8 ; msr HCR_EL2, x9
+            ; msr MAIR_EL1, x0 ; msr TCR_EL1, x1 ; msr TTBR0_EL1, x2 ; msr SCTLR_EL1, x3 ; isb
+            ; at s1e1r, x20 ; isb ; mrs x10, PAR_EL1
+            ; at s1e0r, x20 ; isb ; mrs x11, PAR_EL1
+            ; at s1e1r, x22 ; isb ; mrs x12, PAR_EL1
+            ; brk 5)
+    });
+    let mut m = Machine::new(&code, SCR_NONSECURE, 2);
+    let root_ipa = 0x2_0000_0000u64;
+    let mut s1 = Pt::s1(&m, G::K4, 25, TABLES);
+    let mut s2 = Pt::with_start(&m, G::K4, 39, 1, S2_TABLES);
+    for base in [CODE, TABLES, TABLES + 0x20_0000] {
+        s2.map(&m, base, base, 2, S2_NORMAL);
+    }
+    s2.map(&m, root_ipa, TABLES, 2, S2_NORMAL);
+    let (va, ipa) = (0x40_0000_0000u64, 0x1_2340_0000u64);
+    s1.map(&m, va, ipa, 3, NORMAL | AP_EL0);
+    s1.next = RAM + 0x4000_0000; // a stage 1 table at an IPA stage 2 does not map
+    s1.map(&m, va + (1 << 21), DATA, 3, NORMAL);
+    mmu_regs(&mut m, tcr_el1(G::K4, 25, PS_48), &s1);
+    m.set_x(&[(2, root_ipa), (7, vtcr_4k()), (8, s2.ttbr()), (9, HCR_VM), (20, va + 0x123), (22, va + (1 << 21))]);
+    m.run_to_brk(5);
+    assert_eq!(m.x(10) & (PAR_F | 0x0000_ffff_ffff_f000), ipa, "S1E1R: the IPA, via a root table found through stage 2");
+    assert_eq!(m.x(11) & (PAR_F | 0x0000_ffff_ffff_f000), ipa, "S1E0R too");
+    assert_eq!(m.x(12), par_fault(0b00_0101, true, true), "stage 2 fault on the stage 1 walk");
+}
+
+#[test]
 fn at_s1e1r_in_secure_state_reports_ns() {
     // Secure EL1&0: PAR_EL1.NS reflects the NS bit of the leaf.
     let body = |o: &mut Asm| {

@@ -54,4 +54,4 @@ pub use permissions::{Permissions, Rwx, S2Permissions};
 pub use regime::{MmuFeatures, Regime, Stage1Regime, Stage2Regime};
 pub use stage1::{Stage1Result, walk_stage1};
 pub use stage2::{Stage2Result, walk_stage2, walk_stage2_for_s1_walk};
-pub use translate::{Translation, translate};
+pub use translate::{Translation, translate, translate_stage1_only};

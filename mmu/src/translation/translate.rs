@@ -48,6 +48,59 @@ pub struct Translation {
     pub stage2: Option<Stage2Result>,
 }
 
+/// Stage 1 of `access`, with every stage 1 table address translated by
+/// `s2` when it is given and enabled (`AArch64.S1Walk`).
+fn stage1_walk<M: WalkMemory + ?Sized>(
+    mem: &M,
+    s1: &Stage1Regime,
+    s2: Option<&Stage2Regime>,
+    access: &Access,
+) -> Result<Stage1Result, TranslationFault> {
+    match s2.filter(|r| r.enabled()) {
+        None => {
+            let mut read = |addr: u64, pas: Pas| {
+                mem.read_descriptor(addr, pas).map_err(|error| DescReadError::Memory { error, pa: addr, pas })
+            };
+            translate_stage1(s1, access, &mut read)
+        }
+        Some(r) => {
+            let mut read = |ipa: u64, space: Pas| {
+                let t = walk_stage2_for_s1_walk(mem, r, ipa, space, access).map_err(DescReadError::Stage2)?;
+                mem.read_descriptor(t.pa, t.pas).map_err(|error| DescReadError::Memory { error, pa: t.pa, pas: t.pas })
+            };
+            translate_stage1(s1, access, &mut read)
+        }
+    }
+}
+
+/// Stage 1 only, as AT S1E0*/S1E1* do it (Arm ARM C5.5: their result is
+/// the stage 1 output address, an IPA when stage 2 is enabled), with the
+/// stage 1 table walk still translated by `s2` (a stage 2 fault on it is
+/// reported with S1PTW). [`Translation::stage2`] is `None`.
+pub fn translate_stage1_only<M: WalkMemory + ?Sized>(
+    mem: &M,
+    s1: &Stage1Regime,
+    s2: Option<&Stage2Regime>,
+    access: &Access,
+) -> Result<Translation, TranslationFault> {
+    let s2 = s2.filter(|_| s1.regime == Regime::El10);
+    let stage1 = stage1_walk(mem, s1, s2, access)?;
+    Ok(Translation {
+        va: access.va,
+        pa: stage1.oa,
+        pas: stage1.pas,
+        attrs: stage1.attrs,
+        perms: stage1.perms,
+        page_shift: stage1.block_shift,
+        global: stage1.global,
+        asid: stage1.asid,
+        vmid: None,
+        guarded: stage1.guarded,
+        stage1,
+        stage2: None,
+    })
+}
+
 /// Translate `access`. `s2` is the stage 2 regime when EL2 is enabled in
 /// the current security state and `s1` is the EL1&0 regime; it is ignored
 /// for other regimes. A disabled stage 2 (HCR_EL2.{VM,DC} = {0,0}) passes
@@ -59,21 +112,7 @@ pub fn translate<M: WalkMemory + ?Sized>(
     access: &Access,
 ) -> Result<Translation, TranslationFault> {
     let s2 = s2.filter(|_| s1.regime == Regime::El10);
-    let stage1 = match s2.filter(|r| r.enabled()) {
-        None => {
-            let mut read = |addr: u64, pas: Pas| {
-                mem.read_descriptor(addr, pas).map_err(|error| DescReadError::Memory { error, pa: addr, pas })
-            };
-            translate_stage1(s1, access, &mut read)?
-        }
-        Some(r) => {
-            let mut read = |ipa: u64, space: Pas| {
-                let t = walk_stage2_for_s1_walk(mem, r, ipa, space, access).map_err(DescReadError::Stage2)?;
-                mem.read_descriptor(t.pa, t.pas).map_err(|error| DescReadError::Memory { error, pa: t.pa, pas: t.pas })
-            };
-            translate_stage1(s1, access, &mut read)?
-        }
-    };
+    let stage1 = stage1_walk(mem, s1, s2, access)?;
     let Some(r) = s2 else {
         return Ok(Translation {
             va: access.va,
