@@ -55,11 +55,23 @@ pub struct RamHit<'a> {
     pub kind: RegionKind,
 }
 
+/// The region lookup table covers PAs below 2^CHUNK_MAP_BITS in chunks of
+/// 2^CHUNK_BITS bytes (64 GiB in 16 MiB chunks: 4096 entries, 8 KiB).
+const CHUNK_BITS: u32 = 24;
+const CHUNK_MAP_BITS: u32 = 36;
+/// A chunk that meets several regions: binary search.
+const CHUNK_MIXED: u16 = u16::MAX;
+
 /// The physical bus of one machine.
 #[derive(Default)]
 pub struct PhysBus {
     /// Sorted by base address, non-overlapping.
     regions: Vec<Region>,
+    /// For each chunk of the low PA space: 0 when no region meets it, the
+    /// index + 1 of the only region that does, or [`CHUNK_MIXED`]. Every
+    /// CPU access looks its PA up here before anything else, so the common
+    /// case (RAM, ROM, flash) needs one load instead of a binary search.
+    chunk_map: Vec<u16>,
     /// Pages (4 KiB) of unmapped accesses already logged.
     reported: Mutex<HashSet<u64>>,
     /// Regions whose ignored writes (ROM) were already logged.
@@ -110,7 +122,21 @@ impl PhysBus {
         }
         let at = self.regions.partition_point(|o| o.base < region.base);
         self.regions.insert(at, region);
+        self.rebuild_chunk_map();
         Ok(())
+    }
+
+    fn rebuild_chunk_map(&mut self) {
+        let mut map = vec![0u16; 1 << (CHUNK_MAP_BITS - CHUNK_BITS)];
+        for (i, r) in self.regions.iter().enumerate() {
+            let first = r.base >> CHUNK_BITS;
+            let last = (r.base + (r.size - 1)) >> CHUNK_BITS;
+            for c in first..=last.min(map.len() as u64 - 1) {
+                let e = &mut map[c as usize];
+                *e = if *e == 0 && i + 1 < CHUNK_MIXED as usize { i as u16 + 1 } else { CHUNK_MIXED };
+            }
+        }
+        self.chunk_map = map;
     }
 
     fn alloc(name: &str, size: u64) -> Result<GuestRam, MapError> {
@@ -165,6 +191,20 @@ impl PhysBus {
 
     #[inline]
     fn find(&self, pa: u64) -> Option<usize> {
+        if let Some(&e) = self.chunk_map.get((pa >> CHUNK_BITS) as usize) {
+            if e == 0 {
+                return None;
+            }
+            if e != CHUNK_MIXED {
+                let i = e as usize - 1;
+                let r = &self.regions[i];
+                return (pa.wrapping_sub(r.base) < r.size).then_some(i);
+            }
+        }
+        self.find_by_search(pa)
+    }
+
+    fn find_by_search(&self, pa: u64) -> Option<usize> {
         let i = self.regions.partition_point(|r| r.base <= pa);
         if i == 0 {
             return None;
@@ -371,6 +411,33 @@ mod tests {
         bus.load(0x10, &[1, 2, 3, 4]).unwrap();
         bus.write(0x10, 4, 0, a).unwrap();
         assert_eq!(bus.read(0x10, 4, a).unwrap(), 0x0403_0201);
+    }
+
+    #[test]
+    fn chunk_map_agrees_with_the_search() {
+        // FVP-like layout: several small devices in one 16 MiB chunk, RAM
+        // and ROM alone in theirs, a region past the mapped 64 GiB.
+        let mut b = PhysBus::new();
+        b.add_rom("rom", 0, 64 << 20).unwrap();
+        b.add_ram("sram", 0x0400_0000, 256 << 10).unwrap();
+        for (i, base) in [0x1c01_0000u64, 0x1c09_0000, 0x1c0a_0000, 0x1c10_0000].into_iter().enumerate() {
+            b.add_ram(&format!("dev{i}"), base, 0x1000).unwrap();
+        }
+        b.add_ram("dram", 0x8000_0000, 16 << 20).unwrap();
+        b.add_ram("high", 0x20_0000_0000, 0x1000).unwrap();
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        let mut probes: Vec<u64> = vec![0, (64 << 20) - 1, 64 << 20, 0x0403_ffff, 0x0404_0000, 0x1c09_0fff, 0x1c0a_1000,
+            0x7fff_ffff, 0x8000_0000, 0x80ff_ffff, 0x8100_0000, 0x20_0000_0fff, 0x20_0000_1000, u64::MAX];
+        for _ in 0..100_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            probes.push(x & ((1 << 38) - 1));
+            probes.push(0x1c00_0000 | (x & 0xff_ffff));
+        }
+        for pa in probes {
+            assert_eq!(b.find(pa), b.find_by_search(pa), "pa {pa:#x}");
+        }
     }
 
     #[test]
