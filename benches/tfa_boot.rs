@@ -1,6 +1,7 @@
 //! The boot bench: real TF-A 2.12 (`PLAT=fvp ENABLE_RME=1 DEBUG=1`, built
 //! by `bash scripts/images.sh`, which this bench runs first) from BL1 to the
-//! BL33 payload's power-off, on one CPU and on the full eight
+//! BL33 payload's power-off (which first turns every other CPU on and off
+//! again with PSCI), on one CPU and on the full eight
 //! (`cargo bench -p rme-emu --bench tfa_boot`). Throughput is in guest
 //! instructions: criterion's "thrpt" line in Melem/s is the boot's MIPS,
 //! and "time" is the wall time of one whole boot (machine set-up included).
@@ -20,7 +21,9 @@ fn images() -> PathBuf {
 
 /// One boot; returns the instructions retired.
 fn boot(cpus: u32, bl1: &[u8], fip: &[u8]) -> u64 {
-    let config = MachineConfig { smp: cpus, start_secondaries: true, ..MachineConfig::default() };
+    // FVP's RME set-up: only CPU 0 leaves reset (pctl.startup=0.0.0.0);
+    // BL33 brings the others up with PSCI CPU_ON.
+    let config = MachineConfig { smp: cpus, ..MachineConfig::default() };
     let mut m = Machine::new(&config, UartSinks::each(|_| Box::new(NullSink))).expect("machine");
     m.load_images(&[Image::builtin("bl1", 0, bl1.to_vec()), Image::builtin("fip", 0x0800_0000, fip.to_vec())])
         .expect("load");

@@ -87,11 +87,11 @@ pub struct RunExit {
 
 impl Cpu {
     /// Leaves WFI/WFE when a wake-up condition holds.
-    fn try_wake(&mut self) -> bool {
+    fn try_wake(&mut self, bus: &PhysBus) -> bool {
         let wake = match self.wait {
             WaitState::Running => return true,
             WaitState::Interrupt => self.wfi_wakeup_pending(),
-            WaitState::Event => self.event_register || self.wfi_wakeup_pending(),
+            WaitState::Event => self.event_register || self.exclusive_lost(bus) || self.wfi_wakeup_pending(),
             WaitState::Off => false,
         };
         if wake {
@@ -105,7 +105,7 @@ impl Cpu {
 
     /// Executes one instruction (or takes one interrupt).
     pub fn step(&mut self, bus: &PhysBus) -> StepEvent {
-        if !self.try_wake() {
+        if !self.try_wake(bus) {
             return StepEvent::Waiting(self.wait);
         }
         if self.check_interrupts() {

@@ -57,7 +57,13 @@ pub struct ExclusiveMonitor {
 #[derive(Clone, Copy, Debug)]
 struct Reservation {
     va: u64,
+    /// Where the load-exclusive read, for [`Cpu::exclusive_lost`].
+    pa: u64,
+    pas: Pas,
+    /// Bytes reserved (both elements of a pair).
     size: u8,
+    /// Bytes per element; `values[1]` is used for a pair only.
+    elem: u8,
     values: [u64; 2],
 }
 
@@ -642,9 +648,13 @@ impl Cpu {
         } else {
             0
         };
+        let p = self.translate(bus, va, total as u64, Op::Read, AccessFlags::ALIGNED)?;
         self.monitor.reservation = Some(Reservation {
             va,
+            pa: p.pa,
+            pas: p.pas,
             size: total,
+            elem: size,
             values: [v0, v1],
         });
         Ok([v0, v1])
@@ -686,6 +696,27 @@ impl Cpu {
             self.write_mem(bus, va + size as u64, size, values[1], AccessFlags::ALIGNED)?;
         }
         Ok(0)
+    }
+
+    /// Whether another PE (or agent) has written the reserved location since
+    /// the load-exclusive: memory no longer holds what it read. That clears
+    /// this PE's global monitor, and the clearing is a WFE wake-up event
+    /// (Arm ARM D1.6.1 "Wait For Event": "an event is generated ... when the
+    /// global monitor for the PE is cleared"), which is how a PE waiting
+    /// for a spinlock (`ldaxr; cbnz; wfe`) sees its release (`stlr`). When
+    /// lost, the reservation is dropped and the event register set.
+    pub fn exclusive_lost(&mut self, bus: &PhysBus) -> bool {
+        let Some(r) = self.monitor.reservation else { return false };
+        let attrs = AccessAttrs::cpu(self.index, r.pas);
+        let elems = if r.size > r.elem { 2 } else { 1 };
+        let lost = (0..elems).any(|i| {
+            bus.read(r.pa + i as u64 * r.elem as u64, r.elem, attrs).map_or(true, |v| v != r.values[i])
+        });
+        if lost {
+            self.monitor.clear();
+            self.event_register = true;
+        }
+        lost
     }
 
     /// CLREX and exception return.

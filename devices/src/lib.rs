@@ -38,7 +38,7 @@ pub mod v2m_sysregs;
 
 pub use cci550::Cci550;
 pub use cfi_flash::CfiFlash;
-pub use fvp_power_controller::{FvpPowerController, PowerEvent, PowerEventKind, WakeReason, WfiAction};
+pub use fvp_power_controller::{FvpPowerController, PowerControllerConfig, PowerEvent, PowerEventKind, WakeReason, WfiAction};
 pub use generic_timer_frames::{FrameTimer, GenericTimer, GenericTimerFrame};
 pub use guest_clock::GuestClock;
 pub use pl011::{BufferSink, FileSink, NullSink, Pl011, Pl011State, StdoutSink, UartSink};

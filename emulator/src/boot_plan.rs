@@ -8,7 +8,9 @@
 
 use crate::cli::{BootArgs, Demo};
 use crate::console::{UartRoute, UartTarget, uart_targets};
-use crate::fvp_parameters::{self, Application, CpuSelection, DataLoad, ParameterEffect};
+use crate::fvp_parameters::{
+    self, AffinityPattern, Application, CpuSelection, DataLoad, ParameterEffect,
+};
 use crate::platform::fvp_memory_map as map;
 use std::path::PathBuf;
 
@@ -30,6 +32,9 @@ pub struct BootPlan {
     pub applications: Vec<Application>,
     /// `clusterN.cpuM.RVBAR`: reset addresses, by CPU index.
     pub rvbar: Vec<(u32, u64)>,
+    /// The CPUs (by index) that leave reset running (`pctl.startup`;
+    /// default `0.0.0.0`, CPU 0 alone, as in TF-A's FVP RME command line).
+    pub startup: Vec<u32>,
     pub uarts: [UartTarget; crate::console::UART_COUNT],
     pub memory: u64,
     /// Cores in cluster 0 and cluster 1.
@@ -65,16 +70,21 @@ impl BootPlan {
         }
     }
 
-    /// Real firmware (`--bl1`, `-a`, a reset address) expects every PE out
-    /// of reset, as on FVP; the built-in demos run on CPU 0 alone.
-    pub fn start_secondaries(&self) -> bool {
-        self.bl1.is_some() || !self.applications.is_empty() || !self.rvbar.is_empty()
+    /// Whether the trusted ROM gets the built-in demo: only when no real
+    /// firmware (`--bl1`, `-a`, a reset address) says where CPUs start.
+    pub fn runs_demo(&self) -> bool {
+        self.bl1.is_none() && self.applications.is_empty() && self.rvbar.is_empty()
     }
 
-    /// Whether the trusted ROM gets the built-in demo: only when nothing
-    /// else says where the CPUs start.
-    pub fn runs_demo(&self) -> bool {
-        !self.start_secondaries()
+    /// The MPIDR_EL1 of each CPU, in machine order.
+    pub fn mpidrs(&self) -> Vec<u64> {
+        let [c0, c1] = self.cluster_cores;
+        (0..c0)
+            .map(|k| (0, k))
+            .chain((0..c1).map(|k| (1, k)))
+            .enumerate()
+            .map(|(i, (cl, co))| rme_cpu::CpuConfig::fvp_at(i as u32, cl, co).mpidr)
+            .collect()
     }
 
     /// The one line listing the ignored FVP parameters, if any.
@@ -115,6 +125,7 @@ pub fn resolve(args: &BootArgs) -> Result<BootPlan, String> {
     let mut fvp_uarts: Vec<UartRoute> = Vec::new();
     let mut cores: [Option<u32>; 2] = [None, None];
     let mut rvbar_at = Vec::new();
+    let mut startup: Option<Vec<AffinityPattern>> = None;
     let mut ignored = Vec::new();
     for p in &params {
         match fvp_parameters::effect(p)? {
@@ -124,6 +135,7 @@ pub fn resolve(args: &BootArgs) -> Result<BootPlan, String> {
             ParameterEffect::Uart(r) => fvp_uarts.push(r),
             ParameterEffect::ClusterCores { cluster, cores: n } => cores[cluster] = Some(n),
             ParameterEffect::Rvbar { cluster, core, addr } => rvbar_at.push((cluster, core, addr)),
+            ParameterEffect::Startup(p) => startup = Some(p),
             ParameterEffect::AlreadySo => {}
             ParameterEffect::Ignored => {
                 let s = format!("{}={}", p.name, p.value);
@@ -158,9 +170,12 @@ pub fn resolve(args: &BootArgs) -> Result<BootPlan, String> {
     let mut routes = fvp_uarts;
     routes.extend(args.uarts.iter().cloned());
 
+    // Real firmware gets FVP Base RevC's 2 x 4 cores unless told otherwise;
+    // the built-in demos are single-CPU programs.
+    let firmware = bl1.is_some() || !args.applications.is_empty() || !rvbar_at.is_empty();
     let cluster_cores = match (args.smp, cores) {
         (smp, [None, None]) => {
-            let n = smp.unwrap_or(1);
+            let n = smp.unwrap_or(if firmware { 2 * CORES_PER_CLUSTER } else { 1 });
             [
                 n.min(CORES_PER_CLUSTER),
                 n.saturating_sub(CORES_PER_CLUSTER),
@@ -190,6 +205,7 @@ pub fn resolve(args: &BootArgs) -> Result<BootPlan, String> {
         data: args.data.clone(),
         applications: args.applications.clone(),
         rvbar: Vec::new(),
+        startup: Vec::new(),
         uarts: uart_targets(&routes),
         memory,
         cluster_cores,
@@ -201,6 +217,17 @@ pub fn resolve(args: &BootArgs) -> Result<BootPlan, String> {
             format!("-C cluster{cluster}.cpu{core}.RVBAR: there is no such CPU with {:?} cores per cluster", plan.cluster_cores)
         })?;
         plan.rvbar.push((i, addr));
+    }
+    let patterns = startup.unwrap_or_else(|| vec![AffinityPattern([Some(0); 4])]);
+    plan.startup = plan
+        .mpidrs()
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| patterns.iter().any(|p| p.matches(**m)))
+        .map(|(i, _)| i as u32)
+        .collect();
+    if plan.startup.is_empty() {
+        return Err("-C pctl.startup names no CPU of this machine".into());
     }
     for a in &plan.applications {
         if plan.cpu_indices(a.cpus).is_empty() {
@@ -284,7 +311,7 @@ mod tests {
         assert!(plan(&["--uart", "1=null", "-C", "bp.pl011_uart1.out_file=x"]).is_err());
         assert!(plan(&["-C", "cluster0.NUM_CORES=0"]).is_err());
         assert!(plan(&["-C", "bp.has_rme=0"]).is_err());
-        assert!(plan(&["-C", "cluster1.cpu0.RVBAR=0x1000"]).is_err(), "no cluster 1 with --smp 1");
+        assert!(plan(&["--smp", "1", "-C", "cluster1.cpu0.RVBAR=0x1000"]).is_err(), "no cluster 1 with --smp 1");
         assert!(plan(&["--smp", "2", "-a", "cluster0.cpu2=x.elf"]).is_err());
     }
 
@@ -296,7 +323,15 @@ mod tests {
         assert_eq!(p.cpu_indices(CpuSelection::Cluster(1)), vec![2, 3, 4]);
         assert_eq!(p.cpu_indices(CpuSelection::All), vec![0, 1, 2, 3, 4]);
         assert_eq!(p.cpu_index(0, 2), None);
-        assert!(p.start_secondaries() && !p.runs_demo());
+        assert!(!p.runs_demo());
         assert!(plan(&[]).unwrap().runs_demo());
+        // FVP's RME set-up: 8 CPUs for real firmware, CPU 0 alone running.
+        let fw = plan(&["--bl1", "bl1.bin"]).unwrap();
+        assert_eq!((fw.cluster_cores, fw.startup.clone()), ([4, 4], vec![0]));
+        let all = plan(&["--bl1", "bl1.bin", "-C", "pctl.startup=0.*.*.*"]).unwrap();
+        assert_eq!(all.startup, (0..8).collect::<Vec<u32>>());
+        let c1 = plan(&["--bl1", "b", "-C", "pctl.startup=0.1.*.*"]).unwrap();
+        assert_eq!(c1.startup, vec![4, 5, 6, 7]);
+        assert!(plan(&["--bl1", "b", "--smp", "2", "-C", "pctl.startup=0.1.0.0"]).is_err());
     }
 }

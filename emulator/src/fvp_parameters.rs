@@ -116,6 +116,44 @@ pub fn cpu_instance(i: &str) -> Option<(u32, u32)> {
     Some((cluster, core))
 }
 
+/// One `Aff3.Aff2.Aff1.Aff0` pattern of `pctl.startup` (`*` = any); with
+/// FVP's MPIDR.MT = 1 layout Aff2 is the cluster, Aff1 the core.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AffinityPattern(pub [Option<u8>; 4]);
+
+impl AffinityPattern {
+    /// Whether the PE with MPIDR `mpidr` matches.
+    pub fn matches(&self, mpidr: u64) -> bool {
+        let affs = [(mpidr >> 32) as u8, (mpidr >> 16) as u8, (mpidr >> 8) as u8, mpidr as u8];
+        self.0.iter().zip(affs).all(|(p, a)| p.is_none_or(|p| p == a))
+    }
+}
+
+/// Parses `pctl.startup`: comma-separated `a.b.c.d` patterns, each field a
+/// number or `*` (FVP: "0.0.0.0" = only cluster 0 core 0, "0.0.*.*" = the
+/// cores of cluster 0, "0.*.*.*" = every PE).
+pub fn parse_startup(v: &str) -> Result<Vec<AffinityPattern>, String> {
+    let mut out = Vec::new();
+    for item in v.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+        let fields: Vec<&str> = item.split('.').collect();
+        if fields.len() != 4 {
+            return Err(format!("-C pctl.startup={v}: `{item}` is not Aff3.Aff2.Aff1.Aff0 (e.g. 0.0.0.0, 0.0.*.*)"));
+        }
+        let mut pat = [None; 4];
+        for (slot, f) in pat.iter_mut().zip(&fields) {
+            *slot = match *f {
+                "*" => None,
+                n => Some(n.parse::<u8>().map_err(|_| format!("-C pctl.startup={v}: `{n}` is not an affinity (0-255 or *)"))?),
+            };
+        }
+        out.push(AffinityPattern(pat));
+    }
+    if out.is_empty() {
+        return Err(format!("-C pctl.startup={v}: no PE named"));
+    }
+    Ok(out)
+}
+
 /// Which CPUs an `-a` application is for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CpuSelection {
@@ -201,6 +239,8 @@ pub enum ParameterEffect {
     /// `clusterN.cpuM.RVBAR` (or `RVBARADDR`): the PE's reset address
     /// (RVBAR_EL3), e.g. for a `RESET_TO_BL31` build loaded with `--data`.
     Rvbar { cluster: u32, core: u32, addr: u64 },
+    /// `pctl.startup`: the PEs that leave reset running.
+    Startup(Vec<AffinityPattern>),
     /// Asks for what this model always does (RME on, exit on shutdown,
     /// no visualisation, no telnet terminals, ...): nothing to change.
     AlreadySo,
@@ -248,11 +288,7 @@ pub fn effect(p: &FvpParameter) -> Result<ParameterEffect, String> {
                 .map(ParameterEffect::Memory)
                 .ok_or_else(|| format!("-C {name}: too large"));
         }
-        "pctl.startup" => {
-            // FVP: which PEs leave reset running ("0.0.0.0" = CPU 0 only,
-            // "0.0.*.*" = all). Real firmware parks the others itself.
-            return Ok(ParameterEffect::Ignored);
-        }
+        "pctl.startup" => return parse_startup(&p.value).map(ParameterEffect::Startup),
         _ => {}
     }
     if let Some(n) = name
@@ -417,6 +453,22 @@ mod tests {
         assert!(parse_data("gpu=Image@0x0").is_err());
         assert!(parse_data("@0x10").is_err());
         assert!(parse_data("FVP_Base_RevC_2xAEMvA.cluster1.cpu3=x@0x0").is_ok());
+    }
+
+    #[test]
+    fn startup_patterns() {
+        let one = parse_startup("0.0.0.0").unwrap();
+        let mpidr = |cl: u64, co: u64| 1 << 31 | 1 << 24 | cl << 16 | co << 8;
+        assert!(one[0].matches(mpidr(0, 0)) && !one[0].matches(mpidr(0, 1)) && !one[0].matches(mpidr(1, 0)));
+        let c0 = parse_startup("0.0.*.*").unwrap();
+        assert!(c0[0].matches(mpidr(0, 3)) && !c0[0].matches(mpidr(1, 0)));
+        let two = parse_startup("0.0.0.0, 0.1.2.0").unwrap();
+        assert_eq!(two.len(), 2);
+        assert!(two[1].matches(mpidr(1, 2)));
+        assert!(parse_startup("0.0.0").is_err());
+        assert!(parse_startup("0.0.x.0").is_err());
+        assert!(parse_startup("").is_err());
+        assert!(matches!(effect(&p("pctl.startup=0.*.*.*")), Ok(ParameterEffect::Startup(_))));
     }
 
     #[test]

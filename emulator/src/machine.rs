@@ -57,10 +57,14 @@ pub struct MachineConfig {
     pub memory: u64,
     /// Round-robin quantum in retired instructions.
     pub quantum: u64,
-    /// Every CPU leaves reset running, as on FVP (real firmware parks the
-    /// secondaries through the power controller). When false only CPU 0
-    /// runs (the built-in demos are single-CPU programs).
+    /// Every CPU leaves reset running (FVP `pctl.startup=0.*.*.*`; the
+    /// firmware must park the secondaries itself). When false only CPU 0
+    /// runs, as in the FVP RME set-up TF-A documents
+    /// (`pctl.startup=0.0.0.0`), unless [`MachineConfig::startup`] says.
     pub start_secondaries: bool,
+    /// The CPUs (by index) that leave reset running, overriding
+    /// `start_secondaries` (the CLI's `-C pctl.startup`).
+    pub startup: Option<Vec<u32>>,
 }
 
 impl MachineConfig {
@@ -96,6 +100,7 @@ impl Default for MachineConfig {
             smp: 1,
             cluster_cores: None,
             rvbar: Vec::new(),
+            startup: None,
             memory: map::MEMORY_DEFAULT,
             quantum: DEFAULT_QUANTUM,
             start_secondaries: false,
@@ -117,7 +122,13 @@ impl Machine {
     pub fn new(config: &MachineConfig, sinks: UartSinks) -> Result<Machine, PlatformError> {
         let configs = config.cpu_configs();
         let mpidrs: Vec<u64> = configs.iter().map(|c| c.mpidr).collect();
-        let platform = map::build(config.memory, &mpidrs, sinks)?;
+        let running: Vec<bool> = (0..configs.len() as u32)
+            .map(|i| match &config.startup {
+                Some(list) => list.contains(&i),
+                None => i == 0 || config.start_secondaries,
+            })
+            .collect();
+        let platform = map::build(config.memory, &mpidrs, &running, sinks)?;
         let port: Arc<dyn rme_cpu::GicCpuPort> =
             Arc::new(crate::gic_adapter::GicPort(platform.gic.clone()));
         let cpus = configs
@@ -126,7 +137,7 @@ impl Machine {
             .map(|(i, c)| {
                 let mut cpu = Cpu::new(c);
                 cpu.attach_gic(port.clone());
-                if i != 0 && !config.start_secondaries {
+                if !running[i] {
                     cpu.power_off();
                 }
                 cpu
@@ -290,7 +301,8 @@ impl Machine {
             if let Some(stop) = self.power_request() {
                 break 'run stop;
             }
-            if !self.cpus.iter_mut().any(can_make_progress) {
+            let bus = &self.platform.bus;
+            if !self.cpus.iter_mut().any(|c| can_make_progress(c, bus)) {
                 // WFI fast-forward (DESIGN.md "Time"): when every PE waits,
                 // guest time jumps to the next timer event.
                 let next = self
@@ -348,13 +360,14 @@ pub fn world_tour_image(fw: &rme_firmware_stubs::FirmwareImage) -> Image {
 }
 
 /// Can this CPU retire an instruction or take an interrupt without
-/// something outside the CPUs happening first? (No GIC or timer yet: the
-/// only wake-ups are the event register and the interrupt lines.)
-fn can_make_progress(cpu: &mut Cpu) -> bool {
+/// something outside the CPUs happening first? A WFI waits for an interrupt
+/// (GIC, timers); a WFE also for its event register (SEV) or the loss of
+/// its exclusive reservation (another PE wrote the location).
+fn can_make_progress(cpu: &mut Cpu, bus: &PhysBus) -> bool {
     match cpu.wait {
         WaitState::Running => true,
         WaitState::Interrupt => cpu.wfi_wakeup_pending(),
-        WaitState::Event => cpu.event_register || cpu.wfi_wakeup_pending(),
+        WaitState::Event => cpu.event_register || cpu.exclusive_lost(bus) || cpu.wfi_wakeup_pending(),
         WaitState::Off => false,
     }
 }

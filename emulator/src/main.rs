@@ -94,7 +94,7 @@ fn boot(args: &BootArgs, interrupt: Arc<AtomicBool>) -> i32 {
         cluster_cores: Some(plan.cluster_cores),
         memory: plan.memory,
         rvbar: plan.rvbar.clone(),
-        start_secondaries: plan.start_secondaries(),
+        startup: Some(plan.startup.clone()),
         ..MachineConfig::default()
     };
     let mut machine = match Machine::new(&config, sinks) {

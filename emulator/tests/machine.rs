@@ -172,6 +172,50 @@ fn sev_wakes_a_cpu_waiting_in_wfe() {
 }
 
 #[test]
+fn a_store_to_a_reserved_location_wakes_wfe() {
+    // A spinlock as TF-A takes it: CPU 1 finds the lock word held
+    // (LDAXR sees 1) and waits in WFE; CPU 0 releases it with STLR and never
+    // executes SEV. Clearing CPU 1's global monitor is the wake-up event
+    // (Arm ARM D1.6.1); without it CPU 1 would sleep for ever.
+    let code = asm(|o| {
+        dynasm!(o ; .arch aarch64
+            ; movz x5, 0x0400, lsl 16   // trusted SRAM: the lock word
+            ; mrs x4, 0x4005
+            ; ubfx x4, x4, 8, 8
+            ; cbnz x4, ->secondary
+            ; movz w7, 1
+            ; str w7, [x5]              // take the lock
+            ; movz x6, 50_000
+            ; ->spin:
+            ; subs x6, x6, 1
+            ; b.ne ->spin
+            ; stlr wzr, [x5]            // release: no SEV
+            ; ->primary_park:
+            ; wfi
+            ; b ->primary_park
+            ; ->secondary:
+            ; movz x6, 5_000             // let CPU 0 take the lock first
+            ; ->delay:
+            ; subs x6, x6, 1
+            ; b.ne ->delay
+            ; sevl
+            ; ->wait:
+            ; wfe
+            ; ldaxr w7, [x5]
+            ; cbnz w7, ->wait
+            ; movz x0, 0x1c09, lsl 16
+            ; movz w1, 0x32
+            ; str w1, [x0]);
+        sys_cfgctrl(o, 8);
+    });
+    let (mut m, console) = machine(2, code);
+    m.cpus_mut()[1].power_on();
+    let s = m.run(None);
+    assert_eq!(s.stop, Stop::PowerOff);
+    assert_eq!(console.bytes(), b"2");
+}
+
+#[test]
 fn runs_are_deterministic() {
     let code = asm(|o| {
         dynasm!(o ; .arch aarch64

@@ -25,6 +25,18 @@ const EXPECTED_IN_ORDER: &[&str] = &[
     "TRP: ",
     "RMM init end",
     "BL33: hello from the Non-secure world at EL2",
+    // PSCI from the Normal world: BL33 turns each other CPU of FVP's
+    // 2 x 4 on with CPU_ON (power controller PPONR, BL1's warm boot through
+    // the mailbox, BL31), each reports from NS-EL2 and turns itself off.
+    "BL33: PSCI v1.1",
+    "BL33: cpu 0x0000000000000100 up at EL2",
+    "BL33: cpu 0x0000000000000200 up at EL2",
+    "BL33: cpu 0x0000000000000300 up at EL2",
+    "BL33: cpu 0x0000000000010000 up at EL2",
+    "BL33: cpu 0x0000000000010100 up at EL2",
+    "BL33: cpu 0x0000000000010200 up at EL2",
+    "BL33: cpu 0x0000000000010300 up at EL2",
+    "BL33: 7 secondary CPUs came up and went off",
     "BL33: powering off",
 ];
 
@@ -84,7 +96,7 @@ fn assert_tfa_boot(out: &str) {
         });
         from += at + line.len();
     }
-    for bad in ["ERROR:", "ASSERT", "PANIC", "Unhandled Exception"] {
+    for bad in ["ERROR:", "ASSERT", "PANIC", "Unhandled Exception", "did not come up"] {
         assert!(!out.contains(bad), "the console has {bad:?}:\n{out}");
     }
 }
@@ -172,6 +184,8 @@ fn fvp_spelling_with_uart_files_and_eight_cpus() {
         "-C",
         "cluster1.NUM_CORES=4",
         "-C",
+        "pctl.startup=0.0.0.0",
+        "-C",
         "bp.terminal_0.start_telnet=0",
         "-C",
         "cluster0.ecv_support_level=2",
@@ -201,10 +215,33 @@ fn fvp_spelling_with_uart_files_and_eight_cpus() {
         !out.contains("TRP: ") && !out.contains("[uart"),
         "stdout:\n{out}"
     );
+    assert!(out.contains("BL33: 7 secondary CPUs came up and went off"), "{out}");
     assert!(
         out.contains("RMM init end")
             && out.contains("BL33: hello from the Non-secure world at EL2"),
         "{out}"
     );
     std::fs::remove_dir_all(&scratch).unwrap();
+}
+
+#[test]
+fn psci_cpu_on_only_reaches_cpus_that_exist() {
+    // With two CPUs the power controller knows two PEs: PSYSR of any other
+    // MPIDR reads PSYSR_INVALID, so TF-A's PSCI refuses CPU_ON for them and
+    // BL33 counts one secondary.
+    let dir = images();
+    let o = rme_emu(&[
+        "boot",
+        "--bl1",
+        path(&dir.join("bl1.bin")),
+        "--fip",
+        path(&dir.join("fip.bin")),
+        "--smp",
+        "2",
+    ]);
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(out.contains("BL33: cpu 0x0000000000000100 up at EL2"), "{out}");
+    assert!(out.contains("BL33: 1 secondary CPUs came up and went off"), "{out}");
+    assert!(!out.contains("did not come up") && !out.contains("ERROR:"), "{out}");
 }

@@ -36,7 +36,7 @@
 
 use rme_devices::sp805::Sp805Config;
 use rme_devices::{
-    Cci550, CfiFlash, FvpPowerController, GenericTimer, GuestClock, Pl011, SmmuV3, Sp805,
+    Cci550, CfiFlash, FvpPowerController, PowerControllerConfig, GenericTimer, GuestClock, Pl011, SmmuV3, Sp805,
     StdoutSink, SystemControl, Tzc400, UartSink, V2mConfig, V2mSysRegs,
 };
 use rme_gic::{Gic, GicConfig};
@@ -147,7 +147,9 @@ pub const GICR_BASE: u64 = rme_gic::FVP_GICR_BASE;
 
 /// Builds the memory map above with `memory` bytes of DRAM, for PEs with
 /// the given MPIDR_EL1 values (one GIC redistributor each).
-pub fn build(memory: u64, mpidrs: &[u64], sinks: UartSinks) -> Result<FvpPlatform, PlatformError> {
+/// `running` tells, per PE, whether it leaves reset powered on (FVP
+/// `pctl.startup`; the power controller's PSYSR reports the others off).
+pub fn build(memory: u64, mpidrs: &[u64], running: &[bool], sinks: UartSinks) -> Result<FvpPlatform, PlatformError> {
     let banks = dram_banks(memory)?;
     let mut bus = PhysBus::new();
     bus.add_rom("trusted-rom", TRUSTED_ROM_BASE, TRUSTED_ROM_SIZE)?;
@@ -181,7 +183,15 @@ pub fn build(memory: u64, mpidrs: &[u64], sinks: UartSinks) -> Result<FvpPlatfor
         bus.add_mmio(&format!("uart{i}"), UART_BASES[i], UART_SIZE, uart.clone())?;
     }
 
-    let power = Arc::new(FvpPowerController::new());
+    // The power controller knows exactly the machine's PEs: an MPIDR with
+    // no PE reads PSYSR_INVALID, which TF-A's plat_core_pos_by_mpidr uses
+    // to refuse PSCI CPU_ON of a CPU that does not exist.
+    let affinity = |m: &u64| (*m & 0xff_ffff) as u32;
+    let power = Arc::new(FvpPowerController::with_config(PowerControllerConfig {
+        pes: mpidrs.iter().map(affinity).collect(),
+        startup: Some(mpidrs.iter().zip(running).filter(|(_, on)| **on).map(|(m, _)| affinity(m)).collect()),
+        mt: true,
+    }));
     bus.add_mmio("power-controller", 0x1c10_0000, 0x1000, power.clone())?;
     bus.add_mmio("cci-550", 0x2a00_0000, 0x1_0000, Arc::new(Cci550::new()))?;
     bus.add_mmio("tzc-400", 0x2a4a_0000, 0x1000, Arc::new(Tzc400::new()))?;
