@@ -117,9 +117,10 @@ pub struct BootArgs {
     #[arg(short = 'f', long = "config-file", value_name = "FILE")]
     pub config_file: Option<PathBuf>,
 
-    /// Number of CPUs (1-8; FVP layout: 4 cores per cluster) [default: 1].
-    /// With --bl1 every CPU leaves reset, as on FVP, and the firmware parks
-    /// the secondaries through the power controller.
+    /// Number of CPUs (1-8; FVP layout: 4 cores per cluster) [default: 8
+    /// with real firmware (--bl1, -a), 1 for the built-in demos]. Only CPU 0
+    /// leaves reset (FVP pctl.startup=0.0.0.0); the firmware starts the
+    /// others through the power controller (PSCI CPU_ON).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=8))]
     pub smp: Option<u32>,
 
