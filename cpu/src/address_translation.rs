@@ -65,9 +65,10 @@ impl Cpu {
                 tracing::debug!(target: "mmu", pa = format_args!("{pa:#x}"), %pas, "AT: GPC fault on the walk");
                 // `ReportAsGPCException`: a GPT fault, or a GPF below EL3
                 // with SCR_EL3.GPF = 1, is taken as a GPC exception;
-                // otherwise it is reported in PAR (FST = GPF on walk).
+                // otherwise it is reported in PAR (FST = GPF on walk). ISS.CM
+                // = 1: the fault comes from an address translation instruction.
                 let op = if write { Op::Write } else { Op::Read };
-                if let e @ Exception::Gpc(_) = self.translation_exception(f, op, false) {
+                if let e @ Exception::Gpc(_) = self.translation_exception(f, op, true) {
                     return Err(e);
                 }
                 1 | (f.fsc() as u64) << 1 | (f.s1ptw as u64) << 8 | (f.is_stage2() as u64) << 9 | 1 << 11

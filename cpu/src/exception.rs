@@ -104,6 +104,9 @@ pub struct GpcException {
     pub s2ptw: bool,
     /// The FSC an Instruction/Data Abort would report for a GPF.
     pub xfsc: u8,
+    /// The access was a cache maintenance or address translation
+    /// instruction (ISS.CM).
+    pub cm: bool,
 }
 
 /// Fault status codes (Arm ARM ESR_ELx.DFSC/IFSC).
@@ -249,6 +252,7 @@ impl Cpu {
                     | (g.gpcsc as u32) << 14
                     | (g.s1ptw as u32) << 7
                     | ((!g.fetch && g.wnr) as u32) << 6
+                    | (g.cm as u32) << 8
                     | g.xfsc as u32;
                 (3, 0x1E, iss, Some(g.va))
             }

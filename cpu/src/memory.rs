@@ -333,6 +333,7 @@ impl Cpu {
                 s1ptw,
                 s2ptw,
                 xfsc,
+                cm,
             });
         }
         let route = match stage2 {

@@ -1535,7 +1535,11 @@ fn at_with_a_gpf_on_the_walk() {
         if gpf {
             let r = m.run_to_exception(40);
             assert_eq!((r.ec, r.target_el), (0x1e, 3));
-            assert_eq!(m.cpu.sr(SysReg::ESR_EL3) & 0x3f, 0b10_0111);
+            let esr = m.cpu.sr(SysReg::ESR_EL3);
+            assert_eq!(esr & 0x3f, 0b10_0111);
+            // ISS.CM: the fault comes from an address translation
+            // instruction; WnR is 0 for a fault on a walk.
+            assert_eq!((esr >> 8 & 1, esr >> 6 & 1), (1, 0), "ESR_EL3 {esr:#x}");
             assert_eq!(m.cpu.sr(SysReg::MFAR_EL3), REALM_TABLE | 1 << 63);
         } else {
             m.run_to_brk(8);
