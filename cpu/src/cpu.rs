@@ -92,6 +92,8 @@ pub struct Cpu {
     pub event_register: bool,
     pub(crate) config: CpuConfig,
     pub(crate) decode_cache: DecodeCache,
+    /// The page instructions were last fetched from ([`crate::memory::FetchPage`]).
+    pub(crate) fetch_page: crate::memory::FetchPage,
     pub(crate) monitor: ExclusiveMonitor,
     /// The softmmu TLB.
     pub tlb: crate::tlb::Tlb,
@@ -132,6 +134,7 @@ impl Cpu {
             event_register: false,
             config,
             decode_cache: DecodeCache::new(),
+            fetch_page: crate::memory::FetchPage::default(),
             monitor: ExclusiveMonitor::default(),
             tlb: crate::tlb::Tlb::new(),
             tlbi_broadcast: false,

@@ -144,6 +144,23 @@ pub(crate) enum Stages {
     Stage1,
 }
 
+/// What the instruction fetch page depends on ([`Cpu::fetch`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct FetchKey {
+    vpage: u64,
+    epoch: u64,
+    el: u8,
+    scr: u64,
+    hcr: u64,
+}
+
+/// The RAM/ROM page instructions were last fetched from.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct FetchPage {
+    key: Option<FetchKey>,
+    pa_page: u64,
+}
+
 /// What a data or fetch access does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Op {
@@ -618,10 +635,32 @@ impl Cpu {
     }
 
     /// Fetches the instruction word at `va`.
+    ///
+    /// Sequential fetches from one RAM/ROM page skip the translation: the
+    /// page's PA is remembered with everything the fetch translation and
+    /// its permission depend on beyond the TLB's own invalidation (the EL,
+    /// SCR_EL3 and HCR_EL2: regime, security state, PAS); any TLB flush
+    /// (TLBI, a translation register or GPCCR_EL3/GPTBR_EL3 write) forgets it.
     pub fn fetch(&mut self, bus: &PhysBus, va: u64) -> Result<u32, Exception> {
+        let key = FetchKey {
+            vpage: va >> 12,
+            epoch: self.tlb.epoch,
+            el: self.state.pstate.el,
+            scr: self.sr(SysReg::SCR_EL3),
+            hcr: self.sr(SysReg::HCR_EL2),
+        };
+        if self.fetch_page.key == Some(key) {
+            let pa = self.fetch_page.pa_page << 12 | (va & 0xfff);
+            if let Some(hit) = bus.ram_at(pa, 4) {
+                if let Some(v) = hit.ram.read(hit.offset, 4) {
+                    return Ok(v as u32);
+                }
+            }
+        }
         let p = self.translate(bus, va, 4, Op::Fetch, AccessFlags::NORMAL)?;
         if let Some(hit) = bus.ram_at(p.pa, 4) {
             if let Some(v) = hit.ram.read(hit.offset, 4) {
+                self.fetch_page = FetchPage { key: Some(key), pa_page: p.pa >> 12 };
                 return Ok(v as u32);
             }
         }

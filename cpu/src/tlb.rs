@@ -37,6 +37,9 @@ pub struct Tlb {
     pub gpis: rme_mmu::gpc::GpiCache,
     /// Fills since the last flush, for tests and statistics.
     pub fills: u64,
+    /// Counts flushes: a translation remembered outside the TLB (the
+    /// instruction fetch page) is valid only while this is unchanged.
+    pub epoch: u64,
 }
 
 impl Default for Tlb {
@@ -55,7 +58,7 @@ impl Tlb {
             perms: Permissions { privileged: Default::default(), unprivileged: Default::default(), pan_restricted: false },
             device: false,
         };
-        Tlb { entries: vec![empty; ENTRIES].into_boxed_slice(), gpis: rme_mmu::gpc::GpiCache::new(), fills: 0 }
+        Tlb { entries: vec![empty; ENTRIES].into_boxed_slice(), gpis: rme_mmu::gpc::GpiCache::new(), fills: 0, epoch: 0 }
     }
 
     #[inline]
@@ -77,6 +80,7 @@ impl Tlb {
             e.vpage = INVALID;
         }
         self.gpis.invalidate_all();
+        self.epoch = self.epoch.wrapping_add(1);
     }
 
     /// Number of valid entries.
