@@ -254,7 +254,7 @@ mod tests {
     fn defaults() {
         let p = plan(&[]).unwrap();
         assert_eq!(p.cluster_cores, [1, 0]);
-        assert_eq!(p.memory, 2 << 30);
+        assert_eq!(p.memory, 4 << 30);
         assert!(p.uarts.iter().all(|u| *u == UartTarget::Stdio));
         assert_eq!(p.ignored_line(), None);
         assert_eq!(plan(&["--smp", "6"]).unwrap().cluster_cores, [4, 2]);

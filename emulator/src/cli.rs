@@ -124,7 +124,7 @@ pub struct BootArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=8))]
     pub smp: Option<u32>,
 
-    /// DRAM size (e.g. 2G, 512M, 4096K, 3G) [default: 2G]: the first 2 GiB
+    /// DRAM size (e.g. 2G, 512M, 4096K, 3G) [default: 4G, as FVP]: the first 2 GiB
     /// at 0x8000_0000, the rest (up to 30 GiB) at 0x8_8000_0000.
     #[arg(long, value_name = "SIZE", value_parser = parse_size)]
     pub memory: Option<u64>,

@@ -65,7 +65,9 @@ pub const DRAM1_MAX: u64 = 30 << 30;
 /// The most `--memory` can be.
 pub const MEMORY_MAX: u64 = DRAM0_MAX + DRAM1_MAX;
 /// `--memory` default.
-pub const MEMORY_DEFAULT: u64 = 2 << 30;
+/// FVP Base RevC's default (`bp.dram_size=4`): 2 GiB in bank 0 and 2 GiB
+/// in bank 1, which is what TF-A's FVP device trees give Linux.
+pub const MEMORY_DEFAULT: u64 = 4 << 30;
 /// Granule of `--memory`.
 pub const MEMORY_GRANULE: u64 = 4 << 10;
 
