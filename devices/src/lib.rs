@@ -20,11 +20,13 @@
 //! * [`smmuv3`]: the SMMUv3 registers TF-A touches (0x2b40_0000); no
 //!   translation.
 //! * [`cfi_flash`]: CFI NOR flash0 (0x0800_0000) holding the FIP.
+//! * [`interrupt_line`]: a device's interrupt output, wired by the platform.
 #![forbid(unsafe_code)]
 
 mod access;
 pub mod cci550;
 pub mod cfi_flash;
+pub mod interrupt_line;
 pub mod fvp_power_controller;
 pub mod generic_timer_frames;
 pub mod guest_clock;
@@ -38,6 +40,7 @@ pub mod v2m_sysregs;
 
 pub use cci550::Cci550;
 pub use cfi_flash::CfiFlash;
+pub use interrupt_line::InterruptLine;
 pub use fvp_power_controller::{FvpPowerController, PowerControllerConfig, PowerEvent, PowerEventKind, WakeReason, WfiAction};
 pub use generic_timer_frames::{FrameTimer, GenericTimer, GenericTimerFrame};
 pub use guest_clock::GuestClock;

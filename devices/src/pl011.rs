@@ -42,9 +42,9 @@
 //!   values; baud rate, parity, IrDA and DMA have no effect. Modem inputs
 //!   (CTS, DSR, DCD, RI) read 0.
 //!
-//! The device is generic over its interrupt line: [`Pl011::irq_level`]
-//! reports the combined `UARTINTR` (UARTMIS != 0) for whoever wires it to an
-//! interrupt controller.
+//! The combined interrupt output `UARTINTR` (UARTMIS != 0) drives the
+//! [`InterruptLine`] given with [`Pl011::connect_interrupt`] after every
+//! register access and receive burst; [`Pl011::irq_level`] reads it too.
 //!
 //! Accesses to offsets with no register (and writes to read-only or reads
 //! of write-only registers) do what the APB peripheral does, reads as zero
@@ -52,6 +52,7 @@
 //! ([`Pl011::bad_accesses`]).
 
 use crate::access::{BadAccess, BadAccesses, mmio_device_of_registers};
+use crate::interrupt_line::InterruptLine;
 use parking_lot::Mutex;
 use rme_mmu::AccessAttrs;
 use std::collections::VecDeque;
@@ -438,6 +439,8 @@ pub struct Pl011 {
     name: String,
     inner: Mutex<Inner>,
     bad: BadAccesses,
+    /// UARTINTR.
+    irq: Mutex<InterruptLine>,
 }
 
 impl Pl011 {
@@ -448,7 +451,21 @@ impl Pl011 {
             name: name.into(),
             inner: Mutex::new(Inner { regs: Pl011State::default(), sink, warned_tx_disabled: false }),
             bad: BadAccesses::default(),
+            irq: Mutex::new(InterruptLine::unconnected()),
         }
+    }
+
+    /// Wires UARTINTR to `line` (and drives it with the current level).
+    pub fn connect_interrupt(&self, line: InterruptLine) {
+        let level = self.irq_level();
+        *self.irq.lock() = line;
+        self.irq.lock().set_level(level);
+    }
+
+    /// Drives UARTINTR from the current UARTMIS.
+    fn update_interrupt(&self) {
+        let level = self.irq_level();
+        self.irq.lock().set_level(level);
     }
 
     /// Replaces the output sink, returning the previous one.
@@ -471,6 +488,8 @@ impl Pl011 {
             regs.receive(u16::from(b));
         }
         regs.rx_idle();
+        drop(inner);
+        self.update_interrupt();
         n
     }
 
@@ -539,7 +558,20 @@ impl Pl011 {
 }
 
 impl Pl011 {
-    fn read_reg(&self, reg: u64, _attrs: AccessAttrs) -> Result<u32, BadAccess> {
+    fn read_reg(&self, reg: u64, attrs: AccessAttrs) -> Result<u32, BadAccess> {
+        let r = self.read_reg_inner(reg, attrs);
+        // Reading UARTDR can lower the receive interrupts.
+        self.update_interrupt();
+        r
+    }
+
+    fn write_reg(&self, reg: u64, value: u32, attrs: AccessAttrs) -> Result<(), BadAccess> {
+        let r = self.write_reg_inner(reg, value, attrs);
+        self.update_interrupt();
+        r
+    }
+
+    fn read_reg_inner(&self, reg: u64, _attrs: AccessAttrs) -> Result<u32, BadAccess> {
         let mut inner = self.inner.lock();
         let regs = &mut inner.regs;
         Ok(match reg {
@@ -566,7 +598,7 @@ impl Pl011 {
         })
     }
 
-    fn write_reg(&self, reg: u64, value: u32, _attrs: AccessAttrs) -> Result<(), BadAccess> {
+    fn write_reg_inner(&self, reg: u64, value: u32, _attrs: AccessAttrs) -> Result<(), BadAccess> {
         let mut inner = self.inner.lock();
         let regs = &mut inner.regs;
         match reg {

@@ -707,3 +707,83 @@ fn non_secure_writes_to_secure_interrupt_configuration_are_ignored() {
     );
     assert_eq!(stop, Stop::PowerOff);
 }
+
+/// A character arriving on UART0 raises its receive interrupt, which the
+/// platform wires to SPI 5 (INTID 37, the FVP device tree's `interrupts =
+/// <5>` on serial@90000 through the motherboard interrupt-map), taken here
+/// as a Group 0 FIQ at EL3.
+///
+/// PL011 TRM (Arm DDI 0183) UARTIMSC.RXIM [4], UARTRIS.RXRIS: with the FIFOs
+/// off, set when a character is received, cleared by reading UARTDR;
+/// IHI 0069: an SPI's group (GICD_IGROUPR<n>, GICD_IGRPMODR<n>), priority
+/// (GICD_IPRIORITYR<n>), route (GICD_IROUTER<n>: Aff 0.0.0.0, IRM 0) and
+/// enable (GICD_ISENABLER<n>); ICC_IAR0_EL1 returns 37. After the handler
+/// reads UARTDR and EOIs, the SPI is no longer pending (GICD_ISPENDR1).
+#[test]
+fn uart0_receive_interrupt_is_spi_37() {
+    const GICD_ISENABLER1: u32 = 0x0104;
+    const GICD_ISPENDR1: u32 = 0x0204;
+    const GICD_IGRPMODR1: u32 = 0x0d04;
+    const GICD_IROUTER37: u32 = 0x6000 + 8 * 37;
+    let code = program(|o| {
+        let fiq = o.new_dynamic_label();
+        let vectors = o.new_dynamic_label();
+        gic_pe_init(o);
+        gicd_init(o);
+        // SPI 37: Group 0, priority 0x80, to PE 0.0.0.0, enabled.
+        dynasm!(o ; .arch aarch64
+            ; ldr w5, [x22, GICD_IGROUPR1]
+            ; and w5, w5, 0xffff_ffdf
+            ; str w5, [x22, GICD_IGROUPR1]
+            ; str wzr, [x22, GICD_IGRPMODR1]
+            ; movz w5, 0x80
+            ; strb w5, [x22, 0x400 + 37]
+            ; movz x5, GICD_IROUTER37
+            ; str xzr, [x22, x5]
+            ; movz w5, 1 << 5
+            ; str w5, [x22, GICD_ISENABLER1]
+            ; movz x5, 0xf0
+            ; msr ICC_PMR_EL1, x5
+            ; movz x5, 1
+            ; msr ICC_IGRPEN0_EL1, x5);
+        scr_set(o, SCR_FIQ);
+        // UART0: UARTCR = UARTEN | TXE | RXE, UARTIMSC = RXIM.
+        dynasm!(o ; .arch aarch64
+            ; adr x5, =>vectors
+            ; msr VBAR_EL3, x5
+            ; movz x24, 0x1c09, lsl 16
+            ; movz w5, 0x301
+            ; str w5, [x24, 0x30]
+            ; movz w5, 1 << 4
+            ; str w5, [x24, 0x38]
+            ; isb
+            ; msr daifclr, 1
+            ; sleep:
+            ; wfi
+            ; b <sleep);
+        dynasm!(o ; .arch aarch64 ; =>fiq ; mrs x19, ICC_IAR0_EL1);
+        print(o, "fiq intid=");
+        hex(o, 19, 3);
+        dynasm!(o ; .arch aarch64 ; ldr w20, [x24]); // UARTDR
+        print(o, " rx=");
+        dynasm!(o ; .arch aarch64 ; movz x9, 0x1c09, lsl 16 ; str w20, [x9]);
+        dynasm!(o ; .arch aarch64 ; msr ICC_EOIR0_EL1, x19 ; isb ; ldr w19, [x22, GICD_ISPENDR1] ; and w19, w19, 1 << 5);
+        print(o, " pending after=");
+        hex(o, 19, 2);
+        print(o, "\n");
+        power_off(o);
+        vector_table(o, vectors, ESR_EL3, &[(VEC_FIQ_CURRENT_SPX, fiq)]);
+    });
+    let console = BufferSink::new();
+    let sinks = UartSinks::each(|_| Box::new(console.clone()));
+    let cfg = MachineConfig { smp: 1, memory: 64 << 20, ..MachineConfig::default() };
+    let mut m = Machine::new(&cfg, sinks).unwrap();
+    m.load_images(&[Image::builtin("uart-irq", 0, code)]).unwrap();
+    // Set-up, then every CPU sleeps with nothing to wake it.
+    assert_eq!(m.run(Some(100_000)).stop, Stop::AllHalted);
+    assert_eq!(console.text(), "");
+    assert_eq!(m.uarts()[0].push_rx(b"Z"), 1);
+    let s = m.run(Some(100_000));
+    assert_eq!(console.text(), "fiq intid=025 rx=Z pending after=00\n");
+    assert_eq!(s.stop, Stop::PowerOff);
+}

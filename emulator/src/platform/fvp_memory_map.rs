@@ -10,7 +10,7 @@
 //!  0x0_0600_0000           32 MiB    trusted DRAM             RAM
 //!  0x0_0800_0000           64 MiB    NOR flash0 (FIP)         MMIO (--fip; CFI read-array, program, erase)
 //!  0x0_1c01_0000           4 KiB     V2M system registers     MMIO (SYS_ID, SYS_CFGCTRL)
-//!  0x0_1c09_0000           4 KiB     PL011 UART0              MMIO (boot console)
+//!  0x0_1c09_0000           4 KiB     PL011 UART0              MMIO (boot console; UARTn -> SPI 5+n)
 //!  0x0_1c0a_0000           4 KiB     PL011 UART1              MMIO (BL31 runtime console)
 //!  0x0_1c0b_0000           4 KiB     PL011 UART2              MMIO
 //!  0x0_1c0c_0000           4 KiB     PL011 UART3              MMIO (TRP / RMM console)
@@ -36,7 +36,7 @@
 
 use rme_devices::sp805::Sp805Config;
 use rme_devices::{
-    Cci550, CfiFlash, FvpPowerController, PowerControllerConfig, GenericTimer, GuestClock, Pl011, SmmuV3, Sp805,
+    Cci550, CfiFlash, FvpPowerController, InterruptLine, PowerControllerConfig, GenericTimer, GuestClock, Pl011, SmmuV3, Sp805,
     StdoutSink, SystemControl, Tzc400, UartSink, V2mConfig, V2mSysRegs,
 };
 use rme_gic::{Gic, GicConfig};
@@ -55,6 +55,8 @@ pub const V2M_SYSREGS_BASE: u64 = 0x1c01_0000;
 pub const V2M_SYSREGS_SIZE: u64 = 0x1000;
 /// PL011 UART0-3.
 pub const UART_BASES: [u64; 4] = [0x1c09_0000, 0x1c0a_0000, 0x1c0b_0000, 0x1c0c_0000];
+/// Their interrupts: SPI 5-8 (INTID 37-40), as FVP Base RevC's device tree says.
+pub const UART_SPIS: [u32; 4] = [5, 6, 7, 8];
 pub const UART_SIZE: u64 = 0x1000;
 pub const DRAM0_BASE: u64 = 0x8000_0000;
 /// The most DRAM bank 0 holds; the rest of `--memory` goes to bank 1.
@@ -237,6 +239,12 @@ pub fn build(memory: u64, mpidrs: &[u64], running: &[bool], sinks: UartSinks) ->
         gic.redistributors_size(),
         gic.redistributors(),
     )?;
+    // Motherboard interrupts reach the GIC as SPIs (the FVP device tree's
+    // interrupt-map: child interrupt n is SPI n, INTID 32 + n).
+    for (uart, spi) in uarts.iter().zip(UART_SPIS) {
+        let gic = gic.clone();
+        uart.connect_interrupt(InterruptLine::new(move |level| gic.set_spi_level(32 + spi, level)));
+    }
 
     for (i, (base, size)) in banks.into_iter().enumerate() {
         bus.add_ram(&format!("dram{i}"), base, size)?;
