@@ -168,6 +168,83 @@ impl UartSink for ConsoleSink {
     }
 }
 
+/// Bytes typed at the host's terminal, on their way to UART0's receiver.
+/// Clones share the queue.
+#[derive(Clone, Default)]
+pub struct ConsoleInput {
+    state: Arc<(Mutex<InputState>, parking_lot::Condvar)>,
+}
+
+#[derive(Default)]
+struct InputState {
+    bytes: std::collections::VecDeque<u8>,
+    /// The source reached its end (or failed): no more input will come.
+    closed: bool,
+}
+
+impl ConsoleInput {
+    /// Reads the host's standard input on a thread, when it is a terminal
+    /// (interactive use). Piped or redirected input is not read: a run's
+    /// output must not depend on when bytes happen to arrive.
+    pub fn from_stdin_terminal() -> Option<ConsoleInput> {
+        use std::io::{IsTerminal, Read};
+        if !std::io::stdin().is_terminal() {
+            return None;
+        }
+        let input = ConsoleInput::default();
+        let feed = input.clone();
+        let spawned = std::thread::Builder::new().name("console-input".into()).spawn(move || {
+            let mut buf = [0u8; 256];
+            let mut stdin = std::io::stdin().lock();
+            loop {
+                match stdin.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => feed.push(&buf[..n]),
+                }
+            }
+            feed.close();
+        });
+        spawned.ok().map(|_| input)
+    }
+
+    /// Adds bytes (tests, other sources).
+    pub fn push(&self, bytes: &[u8]) {
+        let (m, cv) = &*self.state;
+        m.lock().bytes.extend(bytes);
+        cv.notify_all();
+    }
+
+    /// Marks the end of the input.
+    pub fn close(&self) {
+        let (m, cv) = &*self.state;
+        m.lock().closed = true;
+        cv.notify_all();
+    }
+
+    /// Takes up to `max` bytes.
+    pub fn take(&self, max: usize) -> Vec<u8> {
+        let mut s = self.state.0.lock();
+        let n = max.min(s.bytes.len());
+        s.bytes.drain(..n).collect()
+    }
+
+    /// Blocks until input is waiting (true), or the input is closed or
+    /// `stop` is set (false). Wakes every 50 ms to look at `stop` (Ctrl-C).
+    pub fn wait_for_input(&self, stop: &std::sync::atomic::AtomicBool) -> bool {
+        let (m, cv) = &*self.state;
+        let mut s = m.lock();
+        loop {
+            if !s.bytes.is_empty() {
+                return true;
+            }
+            if s.closed || stop.load(std::sync::atomic::Ordering::Relaxed) {
+                return false;
+            }
+            cv.wait_for(&mut s, std::time::Duration::from_millis(50));
+        }
+    }
+}
+
 /// Why a UART's target could not be opened (bad input: exit 2).
 #[derive(Debug, thiserror::Error)]
 #[error("--uart {index}=file:{}: cannot create the file: {err}", path.display())]

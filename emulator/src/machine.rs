@@ -24,6 +24,7 @@
 //! (0x1c10_0000): a WFI after PPOFFR powers a PE down, PPONR powers it on.
 //! The built-in demos run on CPU 0 alone.
 
+use crate::console::ConsoleInput;
 use crate::images::{self, Demo, Image, ImageError};
 use crate::platform::fvp_memory_map::{self as map, FvpPlatform, PlatformError, UartSinks};
 use crate::stop::{RunSummary, Stop};
@@ -114,6 +115,8 @@ pub struct Machine {
     cpus: Vec<Cpu>,
     quantum: u64,
     interrupt: Arc<AtomicBool>,
+    /// Host input for UART0's receiver (see [`Machine::set_console_input`]).
+    console_input: Option<ConsoleInput>,
 }
 
 impl Machine {
@@ -148,6 +151,7 @@ impl Machine {
             cpus,
             quantum: config.quantum.max(1),
             interrupt: Arc::new(AtomicBool::new(false)),
+            console_input: None,
         })
     }
 
@@ -226,6 +230,7 @@ impl Machine {
         let mut retired = 0u64;
         let mut steps = 0u64;
         let stop = 'run: loop {
+            self.feed_console_input();
             if self.interrupt.load(Ordering::Relaxed) {
                 break 'run Stop::Interrupted;
             }
@@ -318,6 +323,13 @@ impl Machine {
                     }
                     continue 'run;
                 }
+                // An interactive console can still wake the guest (a shell
+                // waiting for a key): wait, in host time, for input.
+                if let Some(input) = &self.console_input {
+                    if input.wait_for_input(&self.interrupt) {
+                        continue 'run;
+                    }
+                }
                 for c in &self.cpus {
                     tracing::debug!(target: "platform", cpu = c.index, pc = format_args!("{:#x}", c.state.pc),
                         wait = ?c.wait, el = c.el(), "CPU asleep with no wake-up source");
@@ -343,6 +355,24 @@ impl Machine {
     pub fn flush_consoles(&self) {
         for u in &self.platform.uarts {
             u.flush();
+        }
+    }
+
+    /// Host bytes for UART0 (the CLI fills the queue from an interactive
+    /// terminal). Between rounds the machine moves as many as the receive
+    /// FIFO takes; the rest wait. Without a queue nothing is received, so a
+    /// run stays deterministic.
+    pub fn set_console_input(&mut self, input: ConsoleInput) {
+        self.console_input = Some(input);
+    }
+
+    fn feed_console_input(&self) {
+        if let Some(input) = &self.console_input {
+            let uart = &self.platform.uarts[0];
+            let bytes = input.take(uart.rx_room());
+            if !bytes.is_empty() {
+                uart.push_rx(&bytes);
+            }
         }
     }
 

@@ -721,11 +721,28 @@ fn non_secure_writes_to_secure_interrupt_configuration_are_ignored() {
 /// reads UARTDR and EOIs, the SPI is no longer pending (GICD_ISPENDR1).
 #[test]
 fn uart0_receive_interrupt_is_spi_37() {
+    let code = uart_rx_fiq_program();
+    let cfg = MachineConfig { smp: 1, memory: 64 << 20, ..MachineConfig::default() };
+    let console = BufferSink::new();
+    let sinks = UartSinks::each(|_| Box::new(console.clone()));
+    let mut m = Machine::new(&cfg, sinks).unwrap();
+    m.load_images(&[Image::builtin("uart-irq", 0, code)]).unwrap();
+    // Set-up, then every CPU sleeps with nothing to wake it.
+    assert_eq!(m.run(Some(100_000)).stop, Stop::AllHalted);
+    assert_eq!(console.text(), "");
+    assert_eq!(m.uarts()[0].push_rx(b"Z"), 1);
+    let s = m.run(Some(100_000));
+    assert_eq!(console.text(), "fiq intid=025 rx=Z pending after=00\n");
+    assert_eq!(s.stop, Stop::PowerOff);
+}
+
+/// The program of [`uart0_receive_interrupt_is_spi_37`].
+fn uart_rx_fiq_program() -> Vec<u8> {
     const GICD_ISENABLER1: u32 = 0x0104;
     const GICD_ISPENDR1: u32 = 0x0204;
     const GICD_IGRPMODR1: u32 = 0x0d04;
     const GICD_IROUTER37: u32 = 0x6000 + 8 * 37;
-    let code = program(|o| {
+    program(|o| {
         let fiq = o.new_dynamic_label();
         let vectors = o.new_dynamic_label();
         gic_pe_init(o);
@@ -773,17 +790,28 @@ fn uart0_receive_interrupt_is_spi_37() {
         print(o, "\n");
         power_off(o);
         vector_table(o, vectors, ESR_EL3, &[(VEC_FIQ_CURRENT_SPX, fiq)]);
-    });
+    })
+}
+
+#[test]
+fn console_input_reaches_uart0_while_the_guest_sleeps() {
+    let cfg = MachineConfig { smp: 1, memory: 64 << 20, ..MachineConfig::default() };
+    // The same through the machine's console input (what an interactive
+    // terminal feeds): when every CPU sleeps, the machine waits for input
+    // instead of stopping, then moves it into UART0's FIFO.
     let console = BufferSink::new();
     let sinks = UartSinks::each(|_| Box::new(console.clone()));
-    let cfg = MachineConfig { smp: 1, memory: 64 << 20, ..MachineConfig::default() };
     let mut m = Machine::new(&cfg, sinks).unwrap();
-    m.load_images(&[Image::builtin("uart-irq", 0, code)]).unwrap();
-    // Set-up, then every CPU sleeps with nothing to wake it.
-    assert_eq!(m.run(Some(100_000)).stop, Stop::AllHalted);
-    assert_eq!(console.text(), "");
-    assert_eq!(m.uarts()[0].push_rx(b"Z"), 1);
+    m.load_images(&[Image::builtin("uart-irq", 0, uart_rx_fiq_program())]).unwrap();
+    let input = rme_emu::console::ConsoleInput::default();
+    m.set_console_input(input.clone());
+    let typist = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        input.push(b"Q");
+        input.close();
+    });
     let s = m.run(Some(100_000));
-    assert_eq!(console.text(), "fiq intid=025 rx=Z pending after=00\n");
+    typist.join().unwrap();
+    assert_eq!(console.text(), "fiq intid=025 rx=Q pending after=00\n");
     assert_eq!(s.stop, Stop::PowerOff);
 }
