@@ -419,7 +419,7 @@ impl Cpu {
         let pan = !unpriv && op != Op::Fetch && !flags.cm && self.state.pstate.pan;
         let aligned = va & (size - 1) == 0;
         let state = self.security_state();
-        let ctx = (regime as u32) << 2 | state as u32;
+        let ctx = crate::tlb::context(regime, state);
         if let Some(e) = self.tlb.lookup(va, ctx) {
             if e.perms.allowed(op.kind(), unpriv, pan) {
                 if e.device && !aligned && op != Op::Fetch {
@@ -458,7 +458,7 @@ impl Cpu {
         )
         .map_err(|f| self.gpc_exception(va, t.pa, t.pas, f, op, None, false, flags.cm, None))?;
         let device = t.attrs.is_device();
-        self.tlb.insert(va, ctx, t.pa, t.pas, t.perms, device);
+        self.tlb.insert(va, ctx, &t, device);
         Ok(PhysAccess {
             pa: t.pa,
             pas: t.pas,
@@ -639,8 +639,9 @@ impl Cpu {
     /// Sequential fetches from one RAM/ROM page skip the translation: the
     /// page's PA is remembered with everything the fetch translation and
     /// its permission depend on beyond the TLB's own invalidation (the EL,
-    /// SCR_EL3 and HCR_EL2: regime, security state, PAS); any TLB flush
-    /// (TLBI, a translation register or GPCCR_EL3/GPTBR_EL3 write) forgets it.
+    /// SCR_EL3 and HCR_EL2: regime, security state, PAS); any TLB flush or
+    /// invalidation (TLBI, a translation register or GPCCR_EL3/GPTBR_EL3
+    /// write) forgets it.
     pub fn fetch(&mut self, bus: &PhysBus, va: u64) -> Result<u32, Exception> {
         let key = FetchKey {
             vpage: va >> 12,

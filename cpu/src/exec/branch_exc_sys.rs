@@ -391,17 +391,54 @@ pub fn sys(cpu: &mut Cpu, bus: &PhysBus, l: u32, op1: u32, crn: u32, crm: u32, o
             if el < need {
                 return Err(Exception::Undefined);
             }
-            // Every TLBI invalidates the whole TLB: more than the operation
-            // names, which the architecture always permits. The Inner/Outer
-            // Shareable forms (CRm 0b0001, 0b0011, 0b0101) and TLBI RPAOS/
-            // RPALOS/PAALLOS reach the other PEs through the machine.
-            cpu.tlb.flush();
-            if matches!(crm, 1 | 3 | 4 | 5) {
+            // The entries the operation names (D8.13/D8.14 "TLB maintenance
+            // instructions", `TLBIMatch`), see crate::tlb::decode_tlbi.
+            let op = crate::tlb::decode_tlbi(op1, crm, op2, cpu.x(rt), &tlbi_context(cpu));
+            cpu.tlb.invalidate(&op);
+            // The Inner/Outer Shareable forms (CRm 0b0001 and 0b0011; the
+            // IS/OS IPA forms in CRm 0b0000 and 0b0100; the IS/OS range
+            // forms in CRm 0b0010 and 0b0101; TLBI RPAOS/RPALOS/PAALLOS)
+            // reach the other PEs through the machine, and so do the EL1
+            // forms at EL1 with HCR_EL2.FB (D8.13.4 "Broadcast TLB
+            // maintenance": Force Broadcast upgrades them to IS).
+            let fb = el == 1 && op1 == 0 && cpu.hcr_el2() & HCR_FB != 0;
+            if crm <= 5 || fb {
                 cpu.tlbi_broadcast = true;
+                cpu.tlb.push_broadcast(op);
             }
             tracing::trace!(target: "mmu", cpu = cpu.index, op1, crm, op2, "TLBI");
             Ok(Flow::Next)
         }
         _ => Err(Exception::Undefined),
+    }
+}
+
+/// HCR_EL2.FB (bit 9): Force Broadcast of TLB maintenance at EL1.
+const HCR_FB: u64 = 1 << 9;
+
+/// What a TLBI's match depends on (`AArch64.TLBI_*`: the security state of
+/// EL1/EL2, `EL2Enabled()`, HCR_EL2.{E2H, TGE}, VTTBR_EL2.VMID, the ASID
+/// size of TCR_EL1/TCR_EL2), the way memory.rs decodes them for a walk
+/// (`stage1_regime`, `stage2_regime`).
+fn tlbi_context(cpu: &Cpu) -> crate::tlb::TlbiContext {
+    let state = cpu.security_state_at(1);
+    let el2_enabled = cpu.el2_enabled_in(state);
+    let hcr = if el2_enabled {
+        cpu.sr(SysReg::HCR_EL2)
+    } else {
+        0
+    };
+    let vmid = cpu.stage2_regime().map_or(0, |s2| s2.vmid());
+    // TCR_ELx.AS (bit 36), with FEAT_ASID16.
+    let as16 = |tcr: SysReg| cpu.features.asid16 && cpu.sr(tcr) & (1 << 36) != 0;
+    crate::tlb::TlbiContext {
+        state,
+        el2_enabled,
+        e2h: hcr & HCR_E2H != 0,
+        tge: hcr & HCR_TGE != 0,
+        vmid,
+        asid16_el1: as16(SysReg::TCR_EL1),
+        asid16_el2: as16(SysReg::TCR_EL2),
+        range: (cpu.sr(SysReg::ID_AA64ISAR0_EL1) >> 56) & 0xf >= 2,
     }
 }
