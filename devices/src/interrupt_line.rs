@@ -45,6 +45,25 @@ impl InterruptLine {
     }
 }
 
+/// A device's interrupt output pin: the [`InterruptLine`] the platform
+/// connects (unconnected until then), driven with the device's level.
+#[derive(Debug, Default)]
+pub struct InterruptOutput(parking_lot::Mutex<InterruptLine>);
+
+impl InterruptOutput {
+    /// Connects `line` and drives it with the device's current `level`.
+    pub fn connect(&self, line: InterruptLine, level: bool) {
+        let mut l = self.0.lock();
+        *l = line;
+        l.set_level(level);
+    }
+
+    /// Drives the pin (only changes reach the controller).
+    pub fn drive(&self, level: bool) {
+        self.0.lock().set_level(level);
+    }
+}
+
 impl fmt::Debug for InterruptLine {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("InterruptLine")

@@ -52,7 +52,7 @@
 //! ([`Pl011::bad_accesses`]).
 
 use crate::access::{BadAccess, BadAccesses, mmio_device_of_registers};
-use crate::interrupt_line::InterruptLine;
+use crate::interrupt_line::{InterruptLine, InterruptOutput};
 use parking_lot::Mutex;
 use rme_mmu::AccessAttrs;
 use std::collections::VecDeque;
@@ -440,7 +440,7 @@ pub struct Pl011 {
     inner: Mutex<Inner>,
     bad: BadAccesses,
     /// UARTINTR.
-    irq: Mutex<InterruptLine>,
+    irq: InterruptOutput,
 }
 
 impl Pl011 {
@@ -451,21 +451,18 @@ impl Pl011 {
             name: name.into(),
             inner: Mutex::new(Inner { regs: Pl011State::default(), sink, warned_tx_disabled: false }),
             bad: BadAccesses::default(),
-            irq: Mutex::new(InterruptLine::unconnected()),
+            irq: InterruptOutput::default(),
         }
     }
 
     /// Wires UARTINTR to `line` (and drives it with the current level).
     pub fn connect_interrupt(&self, line: InterruptLine) {
-        let level = self.irq_level();
-        *self.irq.lock() = line;
-        self.irq.lock().set_level(level);
+        self.irq.connect(line, self.irq_level());
     }
 
     /// Drives UARTINTR from the current UARTMIS.
     fn update_interrupt(&self) {
-        let level = self.irq_level();
-        self.irq.lock().set_level(level);
+        self.irq.drive(self.irq_level());
     }
 
     /// Replaces the output sink, returning the previous one.

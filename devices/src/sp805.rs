@@ -340,3 +340,22 @@ impl Sp805 {
 }
 
 mmio_device_of_registers!(Sp805, |self| &self.name);
+
+impl crate::timed_device::TimedDevice for Sp805 {
+    /// When the current count-down ends, if that changes an output: the
+    /// interrupt rises (WdogRIS clear) or, with RESEN, the system resets
+    /// (not yet asserted). A count-down that would change nothing is no
+    /// event, so an idle machine does not jump from one to the next.
+    fn next_event_ns(&self) -> Option<u64> {
+        let s = self.state();
+        let resets = s.control & RESEN != 0 && !s.reset_asserted;
+        if s.ris && !resets {
+            return None;
+        }
+        Sp805::next_event_ns(self)
+    }
+
+    fn update(&self, _now_ns: u64) {
+        Sp805::update(self);
+    }
+}

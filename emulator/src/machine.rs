@@ -16,8 +16,9 @@
 //! instructions ([`NS_PER_INSN`]), never with host time.
 //!
 //! It stops with [`Stop::AllHalted`] when every CPU waits in WFI/WFE (or is
-//! off) and nothing modelled can wake one: there is no GIC or timer yet, so
-//! only a pending event register or an asserted interrupt line counts.
+//! off) and nothing modelled can wake one: no pending event register or
+//! interrupt, and no timer event (the CPUs' generic timers, the platform's
+//! [`rme_devices::TimedDevice`]s) to fast-forward guest time to.
 //!
 //! Power: with real firmware every CPU leaves reset (as on FVP) and the
 //! firmware parks the secondaries through the FVP power controller
@@ -266,9 +267,18 @@ impl Machine {
                 // A broadcast TLBI (IS/OS forms, TLBI PAALLOS...) reaches
                 // every other PE before it runs again.
                 if self.cpus[i].take_tlbi_broadcast() {
+                    // The same invalidations, as decoded on the issuing PE
+                    // (its ASID/VMID/security state); a flush when there
+                    // were too many to keep.
+                    let ops = self.cpus[i].tlb.take_broadcast();
                     for (j, other) in self.cpus.iter_mut().enumerate() {
                         if j != i {
-                            other.tlb.flush();
+                            if ops.is_empty() {
+                                other.tlb.flush();
+                            }
+                            for op in &ops {
+                                other.tlb.invalidate(op);
+                            }
                         }
                     }
                 }
@@ -303,24 +313,29 @@ impl Machine {
                     }
                 }
             }
+            // Timed devices (SP804, SP805) raise what fell due this round.
+            self.update_timed_devices();
             if let Some(stop) = self.power_request() {
                 break 'run stop;
             }
             let bus = &self.platform.bus;
             if !self.cpus.iter_mut().any(|c| can_make_progress(c, bus)) {
                 // WFI fast-forward (DESIGN.md "Time"): when every PE waits,
-                // guest time jumps to the next timer event.
+                // guest time jumps to the next timer event: a CPU's generic
+                // timer or a timed device's (SP804 dual timers, watchdogs).
                 let next = self
                     .cpus
                     .iter()
                     .filter(|c| c.wait != WaitState::Off)
                     .filter_map(|c| c.next_timer_event_ns())
+                    .chain(self.platform.timed.iter().filter_map(|d| d.next_event_ns()))
                     .min();
                 if let Some(ns) = next.filter(|&ns| ns > self.platform.clock.now_ns()) {
                     self.platform.clock.advance_to(ns);
                     for c in &mut self.cpus {
                         c.set_guest_time(ns);
                     }
+                    self.update_timed_devices();
                     continue 'run;
                 }
                 // An interactive console can still wake the guest (a shell
@@ -373,6 +388,15 @@ impl Machine {
             if !bytes.is_empty() {
                 uart.push_rx(&bytes);
             }
+        }
+    }
+
+    /// Brings the timed devices up to the current guest time (their
+    /// interrupts rise when a count-down ended).
+    fn update_timed_devices(&self) {
+        let now = self.platform.clock.now_ns();
+        for d in &self.platform.timed {
+            d.update(now);
         }
     }
 
