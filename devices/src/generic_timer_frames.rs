@@ -213,6 +213,8 @@ pub struct GenericTimer {
     clock: Arc<GuestClock>,
     inner: Mutex<GenericTimerState>,
     bad: BadAccesses,
+    /// Each frame's physical and virtual timer interrupt output.
+    outputs: [[crate::interrupt_line::InterruptOutput; 2]; MAX_FRAMES],
 }
 
 /// Which frame a [`GenericTimerFrame`] shows.
@@ -282,6 +284,7 @@ impl GenericTimer {
             clock,
             inner: Mutex::new(GenericTimerState::default()),
             bad: BadAccesses::default(),
+            outputs: Default::default(),
         })
     }
 
@@ -366,6 +369,23 @@ impl GenericTimer {
         let s = self.inner.lock();
         let ctl = self.ctl_value(&s, n, t, self.count());
         ctl & (CTL_ISTATUS | CTL_IMASK) == CTL_ISTATUS
+    }
+
+    /// Wires the interrupt output of frame `n`'s timer `t` to `line`.
+    pub fn connect_interrupt(&self, n: usize, t: FrameTimer, line: crate::InterruptLine) {
+        if let Some(o) = self.outputs.get(n) {
+            o[t as usize].connect(line, self.irq_level(n, t));
+        }
+    }
+
+    /// Drives every output with its current level (after a register write,
+    /// and as guest time passes: [`crate::TimedDevice::update`]).
+    fn update_outputs(&self) {
+        for (n, o) in self.outputs.iter().enumerate() {
+            for t in [FrameTimer::Phys, FrameTimer::Virt] {
+                o[t as usize].drive(self.irq_level(n, t));
+            }
+        }
     }
 
     /// The earliest guest time (ns) at which a timer output that is now
@@ -723,7 +743,18 @@ impl MmioDevice for GenericTimerFrame {
 
     fn write(&self, offset: u64, size: u8, value: u64, attrs: AccessAttrs) -> MmioResult<()> {
         self.timer.mmio_write(self.kind, offset, size, value, attrs);
+        self.timer.update_outputs();
         Ok(())
+    }
+}
+
+impl crate::timed_device::TimedDevice for GenericTimer {
+    fn next_event_ns(&self) -> Option<u64> {
+        GenericTimer::next_event_ns(self)
+    }
+
+    fn update(&self, _now_ns: u64) {
+        self.update_outputs();
     }
 }
 

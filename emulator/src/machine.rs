@@ -315,6 +315,7 @@ impl Machine {
             }
             // Timed devices (SP804, SP805) raise what fell due this round.
             self.update_timed_devices();
+            self.wake_powered_off_cpus();
             if let Some(stop) = self.power_request() {
                 break 'run stop;
             }
@@ -393,6 +394,28 @@ impl Machine {
 
     /// Brings the timed devices up to the current guest time (their
     /// interrupts rise when a count-down ended).
+    /// GIC wake-up of powered-down PEs (FVP power controller PWKUPR.WEN):
+    /// each off PE's Redistributor tells whether it has an interrupt for
+    /// it; the power controller powers the PEs whose wake-up is enabled on
+    /// (WK = GICREQ), and they restart at their reset vector.
+    fn wake_powered_off_cpus(&mut self) {
+        for (i, c) in self.cpus.iter().enumerate() {
+            if c.wait == WaitState::Off {
+                let mpidr = c.sr(rme_cpu::SysReg::MPIDR_EL1);
+                self.platform.power.set_wake_request(mpidr, self.platform.gic.wake_request(i));
+            }
+        }
+        let now = self.platform.clock.now_ns();
+        for ev in self.platform.power.take_requests() {
+            let target = self.cpus.iter_mut().find(|c| c.sr(rme_cpu::SysReg::MPIDR_EL1) & 0xff_ffff == ev.mpidr as u64 & 0xff_ffff);
+            if let Some(c) = target {
+                tracing::debug!(target: "platform", cpu = c.index, "powered on (FVP power controller, GIC wake-up)");
+                c.power_on();
+                c.set_guest_time(now);
+            }
+        }
+    }
+
     fn update_timed_devices(&self) {
         let now = self.platform.clock.now_ns();
         for d in &self.platform.timed {

@@ -345,6 +345,19 @@ pub fn build(memory: u64, mpidrs: &[u64], running: &[bool], sinks: UartSinks) ->
     timed.extend(dual_timers.iter().map(|t| t.clone() as Arc<dyn TimedDevice>));
     // The RTC's match interrupt (RTCINTR) rises with guest time alone.
     timed.push(rtc.clone());
+    // The memory-mapped timer's Non-secure frame (CNTBase1, the DT's
+    // frame@2a830000) interrupts on SPI 26: Linux's broadcast timer for
+    // CPUs in power-down idle states.
+    {
+        let gic = gic.clone();
+        let spi = rme_devices::generic_timer_frames::FVP_CNTBASE1_PHYS_SPI;
+        timer_frames.connect_interrupt(
+            1,
+            rme_devices::FrameTimer::Phys,
+            InterruptLine::new(move |l| gic.set_spi_level(32 + spi, l)),
+        );
+    }
+    timed.push(timer_frames.clone());
 
     // The motherboard's AMBA peripherals with nothing attached: the AACI
     // (no codec), the MCI (no card; card detect is SYS_MCI), KMI0/1 (no
