@@ -487,9 +487,12 @@ impl Cpu {
             self.update_timers();
         }
         self.refresh_gic_lines();
-        if self.gic.as_ref().is_some_and(|g| g.wake_request(self.index as usize)) {
-            return true;
-        }
+        // The Redistributor's wake request (GICR_WAKER.ProcessorSleep = 1
+        // with an interrupt pending for the PE) is not a WFI wake-up: it
+        // goes to the power controller, which powers an off PE back on
+        // (the machine does that). With ProcessorSleep set the GIC does
+        // not signal the CPU interface, so a PE that has turned its
+        // interface off before powering down (TF-A's PSCI) does enter WFI.
         let hcr = self.hcr_el2();
         let l = self.lines;
         let virtual_pending = hcr & HCR_TGE == 0

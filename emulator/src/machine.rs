@@ -353,6 +353,10 @@ impl Machine {
                 break 'run Stop::AllHalted;
             }
         };
+        for c in &self.cpus {
+            tracing::debug!(target: "platform", cpu = c.index, pc = format_args!("{:#x}", c.state.pc), el = c.el(),
+                wait = ?c.wait, retired = c.retired(), "CPU state at the end of the run");
+        }
         let summary = RunSummary {
             stop,
             retired,
