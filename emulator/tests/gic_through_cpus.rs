@@ -15,262 +15,16 @@
 //! tests compare the UART text, so a wrong value shows up in the assert
 //! message, and an unexpected exception prints `!vector <offset> esr=...`.
 
-use dynasmrt::{
-    DynamicLabel, DynasmApi, DynasmLabelApi, VecAssembler, aarch64::Aarch64Relocation, dynasm,
-};
-use rme_devices::BufferSink;
-use rme_emu::{Image, Machine, MachineConfig, Stop, UartSinks};
+mod common;
 
-type Asm = VecAssembler<Aarch64Relocation>;
+use common::guest::*;
+use dynasmrt::{DynasmApi, DynasmLabelApi, dynasm};
+use rme_emu::Stop;
 
-// ---------------------------------------------------------------------------
-// System registers (dynasm takes MRS/MSR's `o0:op1:CRn:CRm:op2` as one
-// 15-bit number, see rme-firmware-stubs' sysreg.rs). Encodings from the
-// Arm ARM and IHI 0069 12.2 "AArch64 System register descriptions".
-// ---------------------------------------------------------------------------
-
-const fn sysreg(op0: u32, op1: u32, crn: u32, crm: u32, op2: u32) -> u32 {
-    ((op0 - 2) << 14) | (op1 << 11) | (crn << 7) | (crm << 3) | op2
-}
-
-const MPIDR_EL1: u32 = sysreg(3, 0, 0, 0, 5);
+// System registers beyond `common::guest`'s (Arm ARM encodings).
 const CURRENT_EL: u32 = sysreg(3, 0, 4, 2, 2);
-const SCR_EL3: u32 = sysreg(3, 6, 1, 1, 0);
-const HCR_EL2: u32 = sysreg(3, 4, 1, 1, 0);
-const VBAR_EL3: u32 = sysreg(3, 6, 12, 0, 0);
-const VBAR_EL2: u32 = sysreg(3, 4, 12, 0, 0);
-const SPSR_EL3: u32 = sysreg(3, 6, 4, 0, 0);
-const ELR_EL3: u32 = sysreg(3, 6, 4, 0, 1);
-const ESR_EL3: u32 = sysreg(3, 6, 5, 2, 0);
-const ESR_EL2: u32 = sysreg(3, 4, 5, 2, 0);
 const CNTPS_TVAL_EL1: u32 = sysreg(3, 7, 14, 2, 0);
 const CNTPS_CTL_EL1: u32 = sysreg(3, 7, 14, 2, 1);
-
-/// ICC_PMR_EL1, Interrupt Controller Interrupt Priority Mask Register.
-const ICC_PMR_EL1: u32 = sysreg(3, 0, 4, 6, 0);
-/// ICC_IAR0_EL1, Interrupt Acknowledge Register 0.
-const ICC_IAR0_EL1: u32 = sysreg(3, 0, 12, 8, 0);
-/// ICC_EOIR0_EL1, End Of Interrupt Register 0.
-const ICC_EOIR0_EL1: u32 = sysreg(3, 0, 12, 8, 1);
-/// ICC_HPPIR0_EL1, Highest Priority Pending Interrupt Register 0.
-const ICC_HPPIR0_EL1: u32 = sysreg(3, 0, 12, 8, 2);
-/// ICC_RPR_EL1, Running Priority Register.
-const ICC_RPR_EL1: u32 = sysreg(3, 0, 12, 11, 3);
-/// ICC_SGI1R_EL1, SGI Group 1 Register.
-const ICC_SGI1R_EL1: u32 = sysreg(3, 0, 12, 11, 5);
-/// ICC_SGI0R_EL1, SGI Group 0 Register (op1 = 0, not 2).
-const ICC_SGI0R_EL1: u32 = sysreg(3, 0, 12, 11, 7);
-/// ICC_IAR1_EL1, Interrupt Acknowledge Register 1.
-const ICC_IAR1_EL1: u32 = sysreg(3, 0, 12, 12, 0);
-/// ICC_EOIR1_EL1, End Of Interrupt Register 1.
-const ICC_EOIR1_EL1: u32 = sysreg(3, 0, 12, 12, 1);
-/// ICC_HPPIR1_EL1, Highest Priority Pending Interrupt Register 1.
-const ICC_HPPIR1_EL1: u32 = sysreg(3, 0, 12, 12, 2);
-/// ICC_IGRPEN0_EL1, Interrupt Group 0 Enable Register.
-const ICC_IGRPEN0_EL1: u32 = sysreg(3, 0, 12, 12, 6);
-/// ICC_IGRPEN1_EL1, Interrupt Group 1 Enable Register (banked by Security state).
-const ICC_IGRPEN1_EL1: u32 = sysreg(3, 0, 12, 12, 7);
-/// ICC_SRE_EL2, System Register Enable Register (EL2).
-const ICC_SRE_EL2: u32 = sysreg(3, 4, 12, 9, 5);
-/// ICC_CTLR_EL3, Interrupt Controller Control Register (EL3).
-const ICC_CTLR_EL3: u32 = sysreg(3, 6, 12, 12, 4);
-/// ICC_SRE_EL3, System Register Enable Register (EL3).
-const ICC_SRE_EL3: u32 = sysreg(3, 6, 12, 12, 5);
-
-// ---------------------------------------------------------------------------
-// GIC frames on FVP Base RevC and register offsets (IHI 0069 "The GIC
-// Distributor register map", "The GIC Redistributor register map").
-// ---------------------------------------------------------------------------
-
-const GICD_BASE_HI: u32 = 0x2f00; // 0x2f00_0000
-const GICR_BASE_HI: u32 = 0x2f10; // 0x2f10_0000, 128 KiB (RD_base + SGI_base) per PE
-
-const GICD_CTLR: u32 = 0x0000;
-const GICD_IGROUPR1: u32 = 0x0084; // GICD_IGROUPR<1>: SPIs 32-63
-// RD_base
-const GICR_WAKER: u32 = 0x0014;
-// SGI_base (RD_base + 0x10000)
-const GICR_IGROUPR0: u32 = 0x0080;
-const GICR_ISENABLER0: u32 = 0x0100;
-const GICR_ICENABLER0: u32 = 0x0180;
-const GICR_IPRIORITYR: u32 = 0x0400; // byte n = INTID n
-const GICR_IGRPMODR0: u32 = 0x0d00;
-
-/// Arm ARM "Exception vectors": offsets from VBAR_ELx.
-const VEC_IRQ_CURRENT_SPX: u32 = 0x280;
-const VEC_FIQ_CURRENT_SPX: u32 = 0x300;
-const VEC_SYNC_LOWER_A64: u32 = 0x400;
-
-/// SCR_EL3 bits (Arm ARM D-register description).
-const SCR_NS: u32 = 1 << 0;
-const SCR_FIQ: u32 = 1 << 2;
-const SCR_RES1: u32 = 0b11 << 4;
-const SCR_RW: u32 = 1 << 10;
-
-// ---------------------------------------------------------------------------
-// Assembly helpers.
-// ---------------------------------------------------------------------------
-
-/// A program: `f` then the `->puthex` subroutine.
-fn program(f: impl FnOnce(&mut Asm)) -> Vec<u8> {
-    let mut ops = Asm::new(0);
-    f(&mut ops);
-    // ->puthex: prints x0's low `x1` hex digits on UART0; clobbers x9-x11.
-    dynasm!(ops ; .arch aarch64
-        ; ->puthex:
-        ; movz x9, 0x1c09, lsl 16
-        ; lsl x10, x1, 2
-        ; digit:
-        ; sub x10, x10, 4
-        ; lsr x11, x0, x10
-        ; and x11, x11, 0xf
-        ; cmp x11, 10
-        ; b.lo >dec
-        ; add x11, x11, 0x27 // 'a' - 10 - '0'
-        ; dec:
-        ; add x11, x11, 0x30
-        ; str w11, [x9]
-        ; cbnz x10, <digit
-        ; ret);
-    ops.finalize().unwrap()
-}
-
-/// Prints `s` on UART0 (data register at offset 0); clobbers x9, x11.
-fn print(o: &mut Asm, s: &str) {
-    dynasm!(o ; .arch aarch64 ; movz x9, 0x1c09, lsl 16);
-    for b in s.bytes() {
-        dynasm!(o ; .arch aarch64 ; movz w11, b as u32 ; str w11, [x9]);
-    }
-}
-
-/// Prints X(`reg`)'s low `digits` hex digits; clobbers x0, x1, x9-x11, x30.
-fn hex(o: &mut Asm, reg: u8, digits: u32) {
-    dynasm!(o ; .arch aarch64 ; mov x0, X(reg) ; movz x1, digits ; bl ->puthex);
-}
-
-/// X(`r`) = `v` (32 bits).
-fn mov32(o: &mut Asm, r: u8, v: u32) {
-    dynasm!(o ; .arch aarch64 ; movz X(r), v & 0xffff);
-    if v >> 16 != 0 {
-        dynasm!(o ; .arch aarch64 ; movk X(r), v >> 16, lsl 16);
-    }
-}
-
-/// V2M SYS_CFGCTRL (0x1c01_00a4): START | RW | FUNC = 8 (shutdown), then
-/// parks in WFI.
-fn power_off(o: &mut Asm) {
-    let value_hi = (1u32 << 15) | (1 << 14) | (8 << 4);
-    dynasm!(o ; .arch aarch64
-        ; movz x2, 0x1c01, lsl 16
-        ; movz w3, value_hi, lsl 16
-        ; str w3, [x2, 0xa4]
-        ; park:
-        ; wfi
-        ; b <park);
-}
-
-/// A vector table at the next 2 KiB boundary (Arm ARM "Exception
-/// vectors": entry `0x80 * k`). `handlers` maps entry offsets to code;
-/// every other entry prints `!vector <offset> esr=<ESR>` (ESR of `esr`)
-/// and powers off. `base` labels the table (the program is assembled at
-/// 0, so label offsets are addresses).
-fn vector_table(o: &mut Asm, base: DynamicLabel, esr: u32, handlers: &[(u32, DynamicLabel)]) {
-    let unexpected = o.new_dynamic_label();
-    while !o.offset().0.is_multiple_of(0x800) {
-        dynasm!(o ; .arch aarch64 ; nop);
-    }
-    dynasm!(o ; .arch aarch64 ; =>base);
-    for k in 0..16u32 {
-        let off = k * 0x80;
-        match handlers.iter().find(|h| h.0 == off) {
-            Some(&(_, l)) => dynasm!(o ; .arch aarch64 ; b =>l),
-            None => dynasm!(o ; .arch aarch64 ; movz x19, off ; b =>unexpected),
-        }
-        while !o.offset().0.is_multiple_of(0x80) {
-            dynasm!(o ; .arch aarch64 ; nop);
-        }
-    }
-    dynasm!(o ; .arch aarch64 ; =>unexpected);
-    print(o, "!vector ");
-    hex(o, 19, 3);
-    print(o, " esr=");
-    dynasm!(o ; .arch aarch64 ; mrs x19, esr);
-    hex(o, 19, 8);
-    print(o, "\n");
-    power_off(o);
-}
-
-/// Per-PE set-up at EL3: x20 = RD_base, x21 = SGI_base of this PE's
-/// Redistributor (cluster 0: MPIDR_EL1.MT = 1, so Aff1 is the core number
-/// and the PE index), x22 = GICD base; the Redistributor woken and the
-/// system register interface enabled.
-fn gic_pe_init(o: &mut Asm) {
-    dynasm!(o ; .arch aarch64
-        ; mrs x4, MPIDR_EL1
-        ; ubfx x4, x4, 8, 8
-        ; movz x20, GICR_BASE_HI, lsl 16
-        ; add x20, x20, x4, lsl 17
-        ; add x21, x20, 0x10, lsl 12
-        ; movz x22, GICD_BASE_HI, lsl 16
-        // GICR_WAKER: clear ProcessorSleep [1], then wait for ChildrenAsleep
-        // [2] to read 0 (IHI 0069 "Power management", GICR_WAKER).
-        ; ldr w5, [x20, GICR_WAKER]
-        ; and w5, w5, 0xffff_fffd
-        ; str w5, [x20, GICR_WAKER]
-        ; asleep:
-        ; ldr w5, [x20, GICR_WAKER]
-        ; tbnz w5, 2, <asleep
-        // ICC_SRE_EL3: SRE [0], DFB [1], DIB [2], Enable [3] (lower ELs may
-        // use ICC_SRE_EL1/EL2).
-        ; movz x5, 0xf
-        ; msr ICC_SRE_EL3, x5
-        ; isb);
-}
-
-/// GICD_CTLR (Secure view, DS = 0): EnableGrp0 [0], EnableGrp1NS [1],
-/// EnableGrp1S [2], ARE_S [4], ARE_NS [5]; then wait for RWP [31] = 0.
-fn gicd_init(o: &mut Asm) {
-    dynasm!(o ; .arch aarch64
-        ; movz w5, 0x37
-        ; str w5, [x22, GICD_CTLR]
-        ; rwp:
-        ; ldr w5, [x22, GICD_CTLR]
-        ; tbnz w5, 31, <rwp);
-}
-
-/// SGI/PPI `intid` of this PE (x21 = SGI_base): group bits
-/// (GICR_IGROUPR0 = `igroupr0`, GICR_IGRPMODR0 = 0), priority, enabled.
-fn config_private(o: &mut Asm, igroupr0: u32, intid: u32, priority: u32) {
-    mov32(o, 5, igroupr0);
-    dynasm!(o ; .arch aarch64
-        ; str w5, [x21, GICR_IGROUPR0]
-        ; str wzr, [x21, GICR_IGRPMODR0]
-        ; movz w5, priority
-        ; strb w5, [x21, GICR_IPRIORITYR + intid]);
-    mov32(o, 5, 1 << intid);
-    dynasm!(o ; .arch aarch64 ; str w5, [x21, GICR_ISENABLER0]);
-}
-
-/// SCR_EL3 |= `bits`.
-fn scr_set(o: &mut Asm, bits: u32) {
-    dynasm!(o ; .arch aarch64 ; mrs x5, SCR_EL3 ; orr x5, x5, bits as u64 ; msr SCR_EL3, x5 ; isb);
-}
-
-fn run(smp: u32, code: Vec<u8>) -> (Machine, Stop, String) {
-    let console = BufferSink::new();
-    let sinks = UartSinks::each(|_| Box::new(console.clone()));
-    let cfg = MachineConfig {
-        smp,
-        memory: 64 << 20,
-        start_secondaries: smp > 1,
-        ..MachineConfig::default()
-    };
-    let mut m = Machine::new(&cfg, sinks).unwrap();
-    m.load_images(&[Image::builtin("gic-test", 0, code)])
-        .unwrap();
-    let s = m.run(Some(2_000_000));
-    (m, s.stop, console.text())
-}
 
 // ---------------------------------------------------------------------------
 // Tests.
@@ -313,12 +67,7 @@ fn sgi0_from_cpu0_is_taken_as_fiq_at_el3_on_cpu1() {
         // IGRPEN0 = 1, FIQs to EL3, F unmasked; then sleep.
         dynasm!(o ; .arch aarch64 ; =>cpu1);
         config_private(o, 0, 5, 0x80);
-        dynasm!(o ; .arch aarch64
-            ; movz x5, 0xf0
-            ; msr ICC_PMR_EL1, x5
-            ; movz x5, 1
-            ; msr ICC_IGRPEN0_EL1, x5);
-        scr_set(o, SCR_FIQ);
+        group0_fiqs_to_el3(o, 0xf0);
         dynasm!(o ; .arch aarch64
             ; adr x5, =>vectors
             ; msr VBAR_EL3, x5
@@ -371,12 +120,7 @@ fn priority_mask_holds_an_sgi_pending_until_raised() {
         gic_pe_init(o);
         gicd_init(o);
         config_private(o, 0, 3, 0x80);
-        dynasm!(o ; .arch aarch64
-            ; movz x5, 0x80
-            ; msr ICC_PMR_EL1, x5
-            ; movz x5, 1
-            ; msr ICC_IGRPEN0_EL1, x5);
-        scr_set(o, SCR_FIQ);
+        group0_fiqs_to_el3(o, 0x80);
         dynasm!(o ; .arch aarch64
             ; adr x5, =>vectors
             ; msr VBAR_EL3, x5
@@ -465,18 +209,7 @@ fn sgi1_in_non_secure_el2_is_taken_as_irq_at_el2() {
         gic_pe_init(o);
         gicd_init(o);
         config_private(o, 1 << 9, 9, 0xa0);
-        dynasm!(o ; .arch aarch64
-            ; adr x5, =>vectors3
-            ; msr VBAR_EL3, x5);
-        mov32(o, 5, SCR_RW | SCR_RES1 | SCR_NS);
-        dynasm!(o ; .arch aarch64
-            ; msr SCR_EL3, x5
-            ; movz x5, 0x3c9 // SPSR_EL3: DAIF masked, M = EL2h
-            ; msr SPSR_EL3, x5
-            ; adr x5, =>el2
-            ; msr ELR_EL3, x5
-            ; isb
-            ; eret);
+        enter_ns_el2(o, el2, vectors3, SCR_RW | SCR_RES1 | SCR_NS);
         // Non-secure EL2.
         dynasm!(o ; .arch aarch64
             ; =>el2
@@ -556,12 +289,7 @@ fn secure_physical_timer_ppi_is_an_fiq_at_el3() {
         gic_pe_init(o);
         gicd_init(o);
         config_private(o, 0, 29, 0x40);
-        dynasm!(o ; .arch aarch64
-            ; movz x5, 0xf0
-            ; msr ICC_PMR_EL1, x5
-            ; movz x5, 1
-            ; msr ICC_IGRPEN0_EL1, x5);
-        scr_set(o, SCR_FIQ);
+        group0_fiqs_to_el3(o, 0xf0);
         mov32(o, 5, 1_000_000);
         dynasm!(o ; .arch aarch64
             ; adr x6, =>vectors
@@ -642,18 +370,8 @@ fn non_secure_writes_to_secure_interrupt_configuration_are_ignored() {
             ; movz w5, 0xa0
             ; strb w5, [x21, GICR_IPRIORITYR + 9]
             ; movz w5, 1 << 9 | 1 << 5
-            ; str w5, [x21, GICR_ISENABLER0]
-            ; adr x5, =>vectors3
-            ; msr VBAR_EL3, x5);
-        mov32(o, 5, SCR_RW | SCR_RES1 | SCR_NS);
-        dynasm!(o ; .arch aarch64
-            ; msr SCR_EL3, x5
-            ; movz x5, 0x3c9
-            ; msr SPSR_EL3, x5
-            ; adr x5, =>el2
-            ; msr ELR_EL3, x5
-            ; isb
-            ; eret);
+            ; str w5, [x21, GICR_ISENABLER0]);
+        enter_ns_el2(o, el2, vectors3, SCR_RW | SCR_RES1 | SCR_NS);
         // Non-secure EL2 (MMU off: Non-secure PAS).
         dynasm!(o ; .arch aarch64 ; =>el2 ; ldr w19, [x21, GICR_IGROUPR0]);
         print(o, "ns: igroupr0=");
@@ -721,12 +439,7 @@ fn non_secure_writes_to_secure_interrupt_configuration_are_ignored() {
 /// reads UARTDR and EOIs, the SPI is no longer pending (GICD_ISPENDR1).
 #[test]
 fn uart0_receive_interrupt_is_spi_37() {
-    let code = uart_rx_fiq_program();
-    let cfg = MachineConfig { smp: 1, memory: 64 << 20, ..MachineConfig::default() };
-    let console = BufferSink::new();
-    let sinks = UartSinks::each(|_| Box::new(console.clone()));
-    let mut m = Machine::new(&cfg, sinks).unwrap();
-    m.load_images(&[Image::builtin("uart-irq", 0, code)]).unwrap();
+    let (mut m, console) = machine(1, uart_rx_fiq_program());
     // Set-up, then every CPU sleeps with nothing to wake it.
     assert_eq!(m.run(Some(100_000)).stop, Stop::AllHalted);
     assert_eq!(console.text(), "");
@@ -738,32 +451,14 @@ fn uart0_receive_interrupt_is_spi_37() {
 
 /// The program of [`uart0_receive_interrupt_is_spi_37`].
 fn uart_rx_fiq_program() -> Vec<u8> {
-    const GICD_ISENABLER1: u32 = 0x0104;
-    const GICD_ISPENDR1: u32 = 0x0204;
-    const GICD_IGRPMODR1: u32 = 0x0d04;
-    const GICD_IROUTER37: u32 = 0x6000 + 8 * 37;
     program(|o| {
         let fiq = o.new_dynamic_label();
         let vectors = o.new_dynamic_label();
         gic_pe_init(o);
         gicd_init(o);
         // SPI 37: Group 0, priority 0x80, to PE 0.0.0.0, enabled.
-        dynasm!(o ; .arch aarch64
-            ; ldr w5, [x22, GICD_IGROUPR1]
-            ; and w5, w5, 0xffff_ffdf
-            ; str w5, [x22, GICD_IGROUPR1]
-            ; str wzr, [x22, GICD_IGRPMODR1]
-            ; movz w5, 0x80
-            ; strb w5, [x22, 0x400 + 37]
-            ; movz x5, GICD_IROUTER37
-            ; str xzr, [x22, x5]
-            ; movz w5, 1 << 5
-            ; str w5, [x22, GICD_ISENABLER1]
-            ; movz x5, 0xf0
-            ; msr ICC_PMR_EL1, x5
-            ; movz x5, 1
-            ; msr ICC_IGRPEN0_EL1, x5);
-        scr_set(o, SCR_FIQ);
+        config_spi_group0(o, 37, 0x80);
+        group0_fiqs_to_el3(o, 0xf0);
         // UART0: UARTCR = UARTEN | TXE | RXE, UARTIMSC = RXIM.
         dynasm!(o ; .arch aarch64
             ; adr x5, =>vectors
@@ -795,14 +490,10 @@ fn uart_rx_fiq_program() -> Vec<u8> {
 
 #[test]
 fn console_input_reaches_uart0_while_the_guest_sleeps() {
-    let cfg = MachineConfig { smp: 1, memory: 64 << 20, ..MachineConfig::default() };
     // The same through the machine's console input (what an interactive
     // terminal feeds): when every CPU sleeps, the machine waits for input
     // instead of stopping, then moves it into UART0's FIFO.
-    let console = BufferSink::new();
-    let sinks = UartSinks::each(|_| Box::new(console.clone()));
-    let mut m = Machine::new(&cfg, sinks).unwrap();
-    m.load_images(&[Image::builtin("uart-irq", 0, uart_rx_fiq_program())]).unwrap();
+    let (mut m, console) = machine(1, uart_rx_fiq_program());
     let input = rme_emu::console::ConsoleInput::default();
     m.set_console_input(input.clone());
     let typist = std::thread::spawn(move || {

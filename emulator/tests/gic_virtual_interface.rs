@@ -13,59 +13,26 @@
 //! and the *Arm Architecture Reference Manual for A-profile* (Arm DDI 0487:
 //! exception vectors, HCR_EL2 routing of virtual interrupts, ESR_ELx.EC).
 //!
-//! The helpers follow `gic_through_cpus.rs`: programs in the trusted ROM at
-//! the reset vector, UART0 output compared as text, an unexpected exception
+//! The helpers are `common::guest`'s, as in `gic_through_cpus.rs`: programs
+//! in the trusted ROM at the reset vector, UART0 output compared as text, an unexpected exception
 //! printing `!vector <offset> esr=...`.
 
-use dynasmrt::{
-    DynamicLabel, DynasmApi, DynasmLabelApi, VecAssembler, aarch64::Aarch64Relocation, dynasm,
-};
-use rme_devices::BufferSink;
-use rme_emu::{Image, Machine, MachineConfig, Stop, UartSinks};
+mod common;
 
-type Asm = VecAssembler<Aarch64Relocation>;
+use common::guest::*;
+use dynasmrt::{DynamicLabel, DynasmApi, DynasmLabelApi, dynasm};
+use rme_emu::Stop;
 
 // ---------------------------------------------------------------------------
-// System registers (dynasm's packed `o0:op1:CRn:CRm:op2`). Encodings from
-// the Arm ARM and IHI 0069 12.2/12.4.
+// System registers beyond `common::guest`'s (dynasm's packed
+// `o0:op1:CRn:CRm:op2`). Encodings from the Arm ARM and IHI 0069 12.2/12.4.
 // ---------------------------------------------------------------------------
 
-const fn sysreg(op0: u32, op1: u32, crn: u32, crm: u32, op2: u32) -> u32 {
-    ((op0 - 2) << 14) | (op1 << 11) | (crn << 7) | (crm << 3) | op2
-}
-
-const MPIDR_EL1: u32 = sysreg(3, 0, 0, 0, 5);
-const SCR_EL3: u32 = sysreg(3, 6, 1, 1, 0);
-const HCR_EL2: u32 = sysreg(3, 4, 1, 1, 0);
-const VBAR_EL3: u32 = sysreg(3, 6, 12, 0, 0);
-const VBAR_EL2: u32 = sysreg(3, 4, 12, 0, 0);
 const VBAR_EL1: u32 = sysreg(3, 0, 12, 0, 0);
-const SPSR_EL3: u32 = sysreg(3, 6, 4, 0, 0);
-const ELR_EL3: u32 = sysreg(3, 6, 4, 0, 1);
 const SPSR_EL2: u32 = sysreg(3, 4, 4, 0, 0);
 const ELR_EL2: u32 = sysreg(3, 4, 4, 0, 1);
-const ESR_EL3: u32 = sysreg(3, 6, 5, 2, 0);
-const ESR_EL2: u32 = sysreg(3, 4, 5, 2, 0);
 const ESR_EL1: u32 = sysreg(3, 0, 5, 2, 0);
 
-/// ICC_PMR_EL1 (ICV_PMR_EL1 at EL1 under IMO/FMO).
-const ICC_PMR_EL1: u32 = sysreg(3, 0, 4, 6, 0);
-/// ICC_RPR_EL1 (ICV_RPR_EL1).
-const ICC_RPR_EL1: u32 = sysreg(3, 0, 12, 11, 3);
-/// ICC_IAR1_EL1 (ICV_IAR1_EL1).
-const ICC_IAR1_EL1: u32 = sysreg(3, 0, 12, 12, 0);
-/// ICC_EOIR1_EL1 (ICV_EOIR1_EL1).
-const ICC_EOIR1_EL1: u32 = sysreg(3, 0, 12, 12, 1);
-/// ICC_HPPIR1_EL1 (ICV_HPPIR1_EL1).
-const ICC_HPPIR1_EL1: u32 = sysreg(3, 0, 12, 12, 2);
-/// ICC_CTLR_EL1 (Non-secure bank at Non-secure EL2).
-const ICC_CTLR_EL1: u32 = sysreg(3, 0, 12, 12, 4);
-/// ICC_IGRPEN1_EL1.
-const ICC_IGRPEN1_EL1: u32 = sysreg(3, 0, 12, 12, 7);
-/// ICC_SRE_EL2.
-const ICC_SRE_EL2: u32 = sysreg(3, 4, 12, 9, 5);
-/// ICC_SRE_EL3.
-const ICC_SRE_EL3: u32 = sysreg(3, 6, 12, 12, 5);
 /// ICH_HCR_EL2, Interrupt Controller Hyp Control Register.
 const ICH_HCR_EL2: u32 = sysreg(3, 4, 12, 11, 0);
 /// ICH_MISR_EL2, Interrupt Controller Maintenance Interrupt State Register.
@@ -77,31 +44,6 @@ const ICH_VMCR_EL2: u32 = sysreg(3, 4, 12, 11, 7);
 /// ICH_LR0_EL2, Interrupt Controller List Register 0.
 const ICH_LR0_EL2: u32 = sysreg(3, 4, 12, 12, 0);
 
-// ---------------------------------------------------------------------------
-// GIC frames on FVP Base RevC (IHI 0069 register maps).
-// ---------------------------------------------------------------------------
-
-const GICR_BASE_HI: u32 = 0x2f10;
-const GICD_BASE_HI: u32 = 0x2f00;
-const GICD_CTLR: u32 = 0x0000;
-const GICR_WAKER: u32 = 0x0014;
-// SGI_base (RD_base + 0x10000)
-const GICR_IGROUPR0: u32 = 0x0080;
-const GICR_ISENABLER0: u32 = 0x0100;
-const GICR_ISPENDR0: u32 = 0x0200;
-const GICR_ISACTIVER0: u32 = 0x0300;
-const GICR_IPRIORITYR: u32 = 0x0400;
-const GICR_IGRPMODR0: u32 = 0x0d00;
-
-/// Arm ARM "Exception vectors": offsets from VBAR_ELx.
-const VEC_IRQ_CURRENT_SPX: u32 = 0x280;
-const VEC_SYNC_LOWER_A64: u32 = 0x400;
-
-const SCR_NS: u32 = 1 << 0;
-const SCR_RES1: u32 = 0b11 << 4;
-/// SCR_EL3.HCE: HVC enabled.
-const SCR_HCE: u32 = 1 << 8;
-const SCR_RW: u32 = 1 << 10;
 /// HCR_EL2.FMO [3], IMO [4], RW [31] (EL1 is AArch64).
 const HCR_FMO: u32 = 1 << 3;
 const HCR_IMO: u32 = 1 << 4;
@@ -123,149 +65,25 @@ const ICH_HCR_UIE: u32 = 1 << 1;
 const ICH_VMCR_VENG1: u32 = 1 << 1;
 const ICH_VMCR_VPMR_FF: u32 = 0xff << 24;
 
+/// SCR_EL3 for the hypervisor: Non-secure, EL2 AArch64, HVC enabled.
+const SCR_NS_EL2_HVC: u32 = SCR_RW | SCR_HCE | SCR_RES1 | SCR_NS;
+
 // ---------------------------------------------------------------------------
-// Assembly helpers (as in gic_through_cpus.rs).
+// Assembly helpers (the rest are in `common::guest`).
 // ---------------------------------------------------------------------------
-
-fn program(f: impl FnOnce(&mut Asm)) -> Vec<u8> {
-    let mut ops = Asm::new(0);
-    f(&mut ops);
-    dynasm!(ops ; .arch aarch64
-        ; ->puthex:
-        ; movz x9, 0x1c09, lsl 16
-        ; lsl x10, x1, 2
-        ; digit:
-        ; sub x10, x10, 4
-        ; lsr x11, x0, x10
-        ; and x11, x11, 0xf
-        ; cmp x11, 10
-        ; b.lo >dec
-        ; add x11, x11, 0x27
-        ; dec:
-        ; add x11, x11, 0x30
-        ; str w11, [x9]
-        ; cbnz x10, <digit
-        ; ret);
-    ops.finalize().unwrap()
-}
-
-fn print(o: &mut Asm, s: &str) {
-    dynasm!(o ; .arch aarch64 ; movz x9, 0x1c09, lsl 16);
-    for b in s.bytes() {
-        dynasm!(o ; .arch aarch64 ; movz w11, b as u32 ; str w11, [x9]);
-    }
-}
-
-fn hex(o: &mut Asm, reg: u8, digits: u32) {
-    dynasm!(o ; .arch aarch64 ; mov x0, X(reg) ; movz x1, digits ; bl ->puthex);
-}
-
-fn mov32(o: &mut Asm, r: u8, v: u32) {
-    dynasm!(o ; .arch aarch64 ; movz X(r), v & 0xffff);
-    if v >> 16 != 0 {
-        dynasm!(o ; .arch aarch64 ; movk X(r), v >> 16, lsl 16);
-    }
-}
-
-fn mov64(o: &mut Asm, r: u8, v: u64) {
-    dynasm!(o ; .arch aarch64 ; movz X(r), (v & 0xffff) as u32);
-    for k in 1..4u32 {
-        let part = (v >> (16 * k)) as u32 & 0xffff;
-        if part != 0 {
-            dynasm!(o ; .arch aarch64 ; movk X(r), part, lsl 16 * k);
-        }
-    }
-}
-
-fn power_off(o: &mut Asm) {
-    let value_hi = (1u32 << 15) | (1 << 14) | (8 << 4);
-    dynasm!(o ; .arch aarch64
-        ; movz x2, 0x1c01, lsl 16
-        ; movz w3, value_hi, lsl 16
-        ; str w3, [x2, 0xa4]
-        ; park:
-        ; wfi
-        ; b <park);
-}
-
-fn vector_table(o: &mut Asm, base: DynamicLabel, esr: u32, handlers: &[(u32, DynamicLabel)]) {
-    let unexpected = o.new_dynamic_label();
-    while !o.offset().0.is_multiple_of(0x800) {
-        dynasm!(o ; .arch aarch64 ; nop);
-    }
-    dynasm!(o ; .arch aarch64 ; =>base);
-    for k in 0..16u32 {
-        let off = k * 0x80;
-        match handlers.iter().find(|h| h.0 == off) {
-            Some(&(_, l)) => dynasm!(o ; .arch aarch64 ; b =>l),
-            None => dynasm!(o ; .arch aarch64 ; movz x19, off ; b =>unexpected),
-        }
-        while !o.offset().0.is_multiple_of(0x80) {
-            dynasm!(o ; .arch aarch64 ; nop);
-        }
-    }
-    dynasm!(o ; .arch aarch64 ; =>unexpected);
-    print(o, "!vector ");
-    hex(o, 19, 3);
-    print(o, " esr=");
-    dynasm!(o ; .arch aarch64 ; mrs x19, esr);
-    hex(o, 19, 8);
-    print(o, "\n");
-    power_off(o);
-}
 
 /// EL3: x20 = RD_base, x21 = SGI_base, x22 = GICD base of PE 0; the
 /// Redistributor woken, ICC_SRE_EL3 = SRE | DFB | DIB | Enable, the
 /// Distributor enabled (GICD_CTLR = EnableGrp0/1NS/1S, ARE_S/NS).
 fn gic_init(o: &mut Asm) {
-    dynasm!(o ; .arch aarch64
-        ; mrs x4, MPIDR_EL1
-        ; ubfx x4, x4, 8, 8
-        ; movz x20, GICR_BASE_HI, lsl 16
-        ; add x20, x20, x4, lsl 17
-        ; add x21, x20, 0x10, lsl 12
-        ; movz x22, GICD_BASE_HI, lsl 16
-        ; ldr w5, [x20, GICR_WAKER]
-        ; and w5, w5, 0xffff_fffd
-        ; str w5, [x20, GICR_WAKER]
-        ; asleep:
-        ; ldr w5, [x20, GICR_WAKER]
-        ; tbnz w5, 2, <asleep
-        ; movz x5, 0xf
-        ; msr ICC_SRE_EL3, x5
-        ; isb
-        ; movz w5, 0x37
-        ; str w5, [x22, GICD_CTLR]
-        ; rwp:
-        ; ldr w5, [x22, GICD_CTLR]
-        ; tbnz w5, 31, <rwp);
+    gic_pe_init(o);
+    gicd_init(o);
 }
 
 /// EL3: PPI `intid` as Non-secure Group 1 (GICR_IGROUPR0 bit set,
 /// GICR_IGRPMODR0 = 0) at `priority`, enabled.
 fn config_ns_ppi(o: &mut Asm, intid: u32, priority: u32) {
-    mov32(o, 5, 1 << intid);
-    dynasm!(o ; .arch aarch64
-        ; str w5, [x21, GICR_IGROUPR0]
-        ; str wzr, [x21, GICR_IGRPMODR0]
-        ; str w5, [x21, GICR_ISENABLER0]
-        ; movz w5, priority
-        ; strb w5, [x21, GICR_IPRIORITYR + intid]);
-}
-
-/// EL3 -> Non-secure EL2h at `el2` (SCR_EL3 = NS | RW | HCE, IRQ/FIQ not
-/// routed to EL3), with VBAR_EL3 = `vectors3`.
-fn enter_ns_el2(o: &mut Asm, el2: DynamicLabel, vectors3: DynamicLabel) {
-    dynasm!(o ; .arch aarch64 ; adr x5, =>vectors3 ; msr VBAR_EL3, x5);
-    mov32(o, 5, SCR_RW | SCR_HCE | SCR_RES1 | SCR_NS);
-    dynasm!(o ; .arch aarch64
-        ; msr SCR_EL3, x5
-        ; movz x5, 0x3c9 // SPSR_EL3: DAIF masked, M = EL2h
-        ; msr SPSR_EL3, x5
-        ; adr x5, =>el2
-        ; msr ELR_EL3, x5
-        ; isb
-        ; eret);
+    config_private(o, 1 << intid, intid, priority);
 }
 
 /// EL2: HCR_EL2 = RW | IMO | FMO, ICC_SRE_EL2 = 0xf, VBAR_EL2 = `vectors2`.
@@ -292,21 +110,6 @@ fn enter_el1(o: &mut Asm, el1: DynamicLabel, vectors1: DynamicLabel) {
         ; msr ELR_EL2, x5
         ; isb
         ; eret);
-}
-
-fn run(code: Vec<u8>) -> (Machine, Stop, String) {
-    let console = BufferSink::new();
-    let sinks = UartSinks::each(|_| Box::new(console.clone()));
-    let cfg = MachineConfig {
-        smp: 1,
-        memory: 64 << 20,
-        ..MachineConfig::default()
-    };
-    let mut m = Machine::new(&cfg, sinks).unwrap();
-    m.load_images(&[Image::builtin("gic-virtual-test", 0, code)])
-        .unwrap();
-    let s = m.run(Some(2_000_000));
-    (m, s.stop, console.text())
 }
 
 // ---------------------------------------------------------------------------
@@ -341,7 +144,7 @@ fn list_register_interrupt_is_taken_as_virtual_irq_at_el1() {
             o.new_dynamic_label(),
         );
         gic_init(o);
-        enter_ns_el2(o, el2, vectors3);
+        enter_ns_el2(o, el2, vectors3, SCR_NS_EL2_HVC);
         // Non-secure EL2: the hypervisor.
         dynasm!(o ; .arch aarch64 ; =>el2);
         el2_init(o, vectors2);
@@ -384,7 +187,7 @@ fn list_register_interrupt_is_taken_as_virtual_irq_at_el1() {
         vector_table(o, vectors2, ESR_EL2, &[(VEC_SYNC_LOWER_A64, hvc)]);
         vector_table(o, vectors3, ESR_EL3, &[]);
     });
-    let (m, stop, text) = run(code);
+    let (m, stop, text) = run(1, code);
     assert_eq!(
         text,
         "el1 virq hppir1=01b iar1=01b rpr=a0 rpr after eoi=ff | el2 ec=16 lr0.state=0 elrsr=f misr=00\n"
@@ -408,7 +211,7 @@ fn underflow_maintenance_interrupt_is_ppi_25_at_el2() {
         let (vectors2, vectors3) = (o.new_dynamic_label(), o.new_dynamic_label());
         gic_init(o);
         config_ns_ppi(o, 25, 0x80);
-        enter_ns_el2(o, el2, vectors3);
+        enter_ns_el2(o, el2, vectors3, SCR_NS_EL2_HVC);
         dynasm!(o ; .arch aarch64 ; =>el2);
         el2_init(o, vectors2);
         dynasm!(o ; .arch aarch64
@@ -444,7 +247,7 @@ fn underflow_maintenance_interrupt_is_ppi_25_at_el2() {
         vector_table(o, vectors2, ESR_EL2, &[(VEC_IRQ_CURRENT_SPX, irq)]);
         vector_table(o, vectors3, ESR_EL3, &[]);
     });
-    let (_, stop, text) = run(code);
+    let (_, stop, text) = run(1, code);
     assert_eq!(
         text,
         "el2 irq iar1=019 misr=02 | uie=0 misr=00 hppir1=3ff\n"
@@ -477,7 +280,7 @@ fn hw_list_register_eoi_deactivates_the_physical_interrupt() {
         );
         gic_init(o);
         config_ns_ppi(o, 20, 0x80);
-        enter_ns_el2(o, el2, vectors3);
+        enter_ns_el2(o, el2, vectors3, SCR_NS_EL2_HVC);
         dynasm!(o ; .arch aarch64 ; =>el2);
         el2_init(o, vectors2);
         dynasm!(o ; .arch aarch64
@@ -540,7 +343,7 @@ fn hw_list_register_eoi_deactivates_the_physical_interrupt() {
         );
         vector_table(o, vectors3, ESR_EL3, &[]);
     });
-    let (_, stop, text) = run(code);
+    let (_, stop, text) = run(1, code);
     assert_eq!(
         text,
         "el2 irq iar1=014 active=1 | el1 virq iar1=034 | el2 active=0 lr0.state=0\n"

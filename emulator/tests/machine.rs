@@ -3,46 +3,12 @@
 //! broadcast between CPUs, and the stops for "nothing can wake" and
 //! "not implemented".
 
-use dynasmrt::{DynasmApi, DynasmLabelApi, VecAssembler, aarch64::Aarch64Relocation, dynasm};
-use rme_devices::BufferSink;
-use rme_emu::{Image, Machine, MachineConfig, Stop, UartSinks};
+mod common;
+
+use common::guest::{asm, machine, sys_cfgctrl};
+use dynasmrt::{DynasmApi, DynasmLabelApi, dynasm};
+use rme_emu::Stop;
 use std::sync::atomic::Ordering;
-
-type Asm = VecAssembler<Aarch64Relocation>;
-
-fn asm(f: impl FnOnce(&mut Asm)) -> Vec<u8> {
-    let mut ops = Asm::new(0);
-    f(&mut ops);
-    ops.finalize().unwrap()
-}
-
-/// A machine with `smp` CPUs, every UART into one buffer, `code` in the
-/// trusted ROM at the reset vector.
-fn machine(smp: u32, code: Vec<u8>) -> (Machine, BufferSink) {
-    let console = BufferSink::new();
-    let sinks = UartSinks::each(|_| Box::new(console.clone()));
-    let cfg = MachineConfig {
-        smp,
-        memory: 64 << 20,
-        ..MachineConfig::default()
-    };
-    let m = Machine::new(&cfg, sinks).unwrap();
-    m.load_images(&[Image::builtin("test", 0, code)]).unwrap();
-    (m, console)
-}
-
-/// Writes `w3` = SYS_CFGCTRL value for `func` (8 shutdown, 9 reboot) and
-/// parks in WFI.
-fn sys_cfgctrl(o: &mut Asm, func: u32) {
-    let value_hi = (1u32 << 15) | (1 << 14) | (func << 4); // START | RW | FUNC, bits [31:16]
-    dynasm!(o ; .arch aarch64
-        ; movz x2, 0x1c01, lsl 16
-        ; movz w3, value_hi, lsl 16
-        ; str w3, [x2, 0xa4]
-        ; ->park:
-        ; wfi
-        ; b ->park);
-}
 
 #[test]
 fn power_off_and_reboot_requests_stop_the_run() {

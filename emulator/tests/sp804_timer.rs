@@ -15,38 +15,14 @@
 //! GICD_IROUTER<n>, GICD_ISENABLER<n>, GICD_ISPENDR<n>, ICC_IAR0_EL1,
 //! ICC_EOIR0_EL1. The guest reads the time from CNTPCT_EL0 (100 MHz).
 
-use dynasmrt::{DynamicLabel, DynasmApi, DynasmLabelApi, VecAssembler, aarch64::Aarch64Relocation, dynasm};
-use rme_devices::BufferSink;
-use rme_emu::{Image, Machine, MachineConfig, Stop, UartSinks};
+mod common;
 
-type Asm = VecAssembler<Aarch64Relocation>;
+use common::guest::*;
+use dynasmrt::{DynasmApi, DynasmLabelApi, dynasm};
+use rme_emu::{Machine, Stop};
 
-const fn sysreg(op0: u32, op1: u32, crn: u32, crm: u32, op2: u32) -> u32 {
-    ((op0 - 2) << 14) | (op1 << 11) | (crn << 7) | (crm << 3) | op2
-}
-
-const MPIDR_EL1: u32 = sysreg(3, 0, 0, 0, 5);
-const SCR_EL3: u32 = sysreg(3, 6, 1, 1, 0);
-const VBAR_EL3: u32 = sysreg(3, 6, 12, 0, 0);
-const ESR_EL3: u32 = sysreg(3, 6, 5, 2, 0);
 /// CNTPCT_EL0, the physical count (100 MHz on this machine).
 const CNTPCT_EL0: u32 = sysreg(3, 3, 14, 0, 1);
-const ICC_PMR_EL1: u32 = sysreg(3, 0, 4, 6, 0);
-const ICC_IAR0_EL1: u32 = sysreg(3, 0, 12, 8, 0);
-const ICC_EOIR0_EL1: u32 = sysreg(3, 0, 12, 8, 1);
-const ICC_IGRPEN0_EL1: u32 = sysreg(3, 0, 12, 12, 6);
-const ICC_SRE_EL3: u32 = sysreg(3, 6, 12, 12, 5);
-
-const GICD_BASE_HI: u32 = 0x2f00;
-const GICR_BASE_HI: u32 = 0x2f10;
-const GICD_CTLR: u32 = 0x0000;
-const GICD_IGROUPR1: u32 = 0x0084;
-const GICD_ISENABLER1: u32 = 0x0104;
-const GICD_ISPENDR1: u32 = 0x0204;
-const GICD_IPRIORITYR: u32 = 0x0400;
-const GICD_IGRPMODR1: u32 = 0x0d04;
-const GICD_IROUTER34: u32 = 0x6000 + 8 * 34;
-const GICR_WAKER: u32 = 0x0014;
 
 const SP810_HI: u32 = 0x1c02; // 0x1c02_0000
 const SP804_0_HI: u32 = 0x1c11; // 0x1c11_0000
@@ -59,84 +35,6 @@ const TIMER1_MIS: u32 = 0x14;
 /// TimerXControl: OneShot | TimerSize (32-bit) | IntEnable | TimerEn.
 const ONESHOT_32_INT_EN: u32 = 1 | 1 << 1 | 1 << 5 | 1 << 7;
 
-const VEC_FIQ_CURRENT_SPX: u32 = 0x300;
-const SCR_FIQ: u32 = 1 << 2;
-
-/// A program: `f` then the `->puthex` subroutine (x0's low x1 hex digits
-/// on UART0; clobbers x9-x11).
-fn program(f: impl FnOnce(&mut Asm)) -> Vec<u8> {
-    let mut ops = Asm::new(0);
-    f(&mut ops);
-    dynasm!(ops ; .arch aarch64
-        ; ->puthex:
-        ; movz x9, 0x1c09, lsl 16
-        ; lsl x10, x1, 2
-        ; digit:
-        ; sub x10, x10, 4
-        ; lsr x11, x0, x10
-        ; and x11, x11, 0xf
-        ; cmp x11, 10
-        ; b.lo >dec
-        ; add x11, x11, 0x27
-        ; dec:
-        ; add x11, x11, 0x30
-        ; str w11, [x9]
-        ; cbnz x10, <digit
-        ; ret);
-    ops.finalize().unwrap()
-}
-
-fn print(o: &mut Asm, s: &str) {
-    dynasm!(o ; .arch aarch64 ; movz x9, 0x1c09, lsl 16);
-    for b in s.bytes() {
-        dynasm!(o ; .arch aarch64 ; movz w11, b as u32 ; str w11, [x9]);
-    }
-}
-
-fn hex(o: &mut Asm, reg: u8, digits: u32) {
-    dynasm!(o ; .arch aarch64 ; mov x0, X(reg) ; movz x1, digits ; bl ->puthex);
-}
-
-/// V2M SYS_CFGCTRL shutdown, then park.
-fn power_off(o: &mut Asm) {
-    let value_hi = (1u32 << 15) | (1 << 14) | (8 << 4);
-    dynasm!(o ; .arch aarch64
-        ; movz x2, 0x1c01, lsl 16
-        ; movz w3, value_hi, lsl 16
-        ; str w3, [x2, 0xa4]
-        ; park:
-        ; wfi
-        ; b <park);
-}
-
-/// A vector table at the next 2 KiB boundary; entries other than
-/// `handlers` print `!vector <offset> esr=<ESR_EL3>` and power off.
-fn vector_table(o: &mut Asm, base: DynamicLabel, handlers: &[(u32, DynamicLabel)]) {
-    let unexpected = o.new_dynamic_label();
-    while !o.offset().0.is_multiple_of(0x800) {
-        dynasm!(o ; .arch aarch64 ; nop);
-    }
-    dynasm!(o ; .arch aarch64 ; =>base);
-    for k in 0..16u32 {
-        let off = k * 0x80;
-        match handlers.iter().find(|h| h.0 == off) {
-            Some(&(_, l)) => dynasm!(o ; .arch aarch64 ; b =>l),
-            None => dynasm!(o ; .arch aarch64 ; movz x19, off ; b =>unexpected),
-        }
-        while !o.offset().0.is_multiple_of(0x80) {
-            dynasm!(o ; .arch aarch64 ; nop);
-        }
-    }
-    dynasm!(o ; .arch aarch64 ; =>unexpected);
-    print(o, "!vector ");
-    hex(o, 19, 3);
-    print(o, " esr=");
-    dynasm!(o ; .arch aarch64 ; mrs x19, ESR_EL3);
-    hex(o, 19, 8);
-    print(o, "\n");
-    power_off(o);
-}
-
 /// CPU 0 at EL3: GIC set up for SPI 34 as Group 0 to itself; SP810
 /// TimerEn0Sel set when `select_1mhz`; SP804 #0 timer 1 one-shot, 32-bit,
 /// Load = `load`, interrupt enabled; WFI. The FIQ handler prints the INTID,
@@ -147,46 +45,15 @@ fn timer_program(select_1mhz: bool, load: u32) -> Vec<u8> {
     program(|o| {
         let fiq = o.new_dynamic_label();
         let vectors = o.new_dynamic_label();
-        // Redistributor awake, system register interface on (CPU 0: RD_base
-        // = GICR base), Distributor: EnableGrp0 | EnableGrp1NS |
-        // EnableGrp1S | ARE_S | ARE_NS.
+        // Redistributor awake, system register interface on, Distributor:
+        // EnableGrp0 | EnableGrp1NS | EnableGrp1S | ARE_S | ARE_NS.
+        gic_pe_init(o);
+        gicd_init(o);
+        // SPI 34 (bit 2 of the <1> registers): Group 0, priority 0x80,
+        // routed to 0.0.0.0, enabled.
+        config_spi_group0(o, 34, 0x80);
+        group0_fiqs_to_el3(o, 0xf0);
         dynasm!(o ; .arch aarch64
-            ; mrs x4, MPIDR_EL1
-            ; movz x20, GICR_BASE_HI, lsl 16
-            ; movz x22, GICD_BASE_HI, lsl 16
-            ; ldr w5, [x20, GICR_WAKER]
-            ; and w5, w5, 0xffff_fffd
-            ; str w5, [x20, GICR_WAKER]
-            ; asleep:
-            ; ldr w5, [x20, GICR_WAKER]
-            ; tbnz w5, 2, <asleep
-            ; movz x5, 0xf
-            ; msr ICC_SRE_EL3, x5
-            ; isb
-            ; movz w5, 0x37
-            ; str w5, [x22, GICD_CTLR]
-            ; rwp:
-            ; ldr w5, [x22, GICD_CTLR]
-            ; tbnz w5, 31, <rwp
-            // SPI 34 (bit 2 of the <1> registers): Group 0, priority 0x80,
-            // routed to 0.0.0.0, enabled.
-            ; ldr w5, [x22, GICD_IGROUPR1]
-            ; and w5, w5, 0xffff_fffb
-            ; str w5, [x22, GICD_IGROUPR1]
-            ; str wzr, [x22, GICD_IGRPMODR1]
-            ; movz w5, 0x80
-            ; strb w5, [x22, GICD_IPRIORITYR + 34]
-            ; movz x5, GICD_IROUTER34
-            ; str xzr, [x22, x5]
-            ; movz w5, 1 << 2
-            ; str w5, [x22, GICD_ISENABLER1]
-            ; movz x5, 0xf0
-            ; msr ICC_PMR_EL1, x5
-            ; movz x5, 1
-            ; msr ICC_IGRPEN0_EL1, x5
-            ; mrs x5, SCR_EL3
-            ; orr x5, x5, SCR_FIQ as u64
-            ; msr SCR_EL3, x5
             ; adr x5, =>vectors
             ; msr VBAR_EL3, x5
             ; isb
@@ -237,26 +104,20 @@ fn timer_program(select_1mhz: bool, load: u32) -> Vec<u8> {
         hex(o, 27, 8);
         print(o, "\n");
         power_off(o);
-        vector_table(o, vectors, &[(VEC_FIQ_CURRENT_SPX, fiq)]);
+        vector_table(o, vectors, ESR_EL3, &[(VEC_FIQ_CURRENT_SPX, fiq)]);
     })
 }
 
 /// Runs `code` on one CPU; returns the machine, the stop, the console text
 /// and the two CNTPCT_EL0 values the program printed.
-fn run(code: Vec<u8>) -> (Machine, Stop, String, u64, u64) {
-    let console = BufferSink::new();
-    let sinks = UartSinks::each(|_| Box::new(console.clone()));
-    let cfg = MachineConfig { smp: 1, memory: 64 << 20, ..MachineConfig::default() };
-    let mut m = Machine::new(&cfg, sinks).unwrap();
-    m.load_images(&[Image::builtin("sp804-test", 0, code)]).unwrap();
-    let s = m.run(Some(1_000_000));
-    let text = console.text();
+fn run_timer(code: Vec<u8>) -> (Machine, Stop, String, u64, u64) {
+    let (m, stop, text) = run(1, code);
     let field = |name: &str| {
         let at = text.find(name).unwrap_or_else(|| panic!("no {name} in {text:?}")) + name.len();
         u64::from_str_radix(&text[at..at + 8], 16).unwrap()
     };
     let (start, end) = (field("start="), field("end="));
-    (m, s.stop, text, start, end)
+    (m, stop, text, start, end)
 }
 
 /// Timer 0 at 1 MHz (SP810 TimerEn0Sel), one-shot Load = 1000: 1 ms
@@ -265,7 +126,7 @@ fn run(code: Vec<u8>) -> (Machine, Stop, String, u64, u64) {
 /// fast-forwarded the WFI instead of running a million instructions.
 #[test]
 fn one_shot_timer_at_1mhz_is_fiq_34_after_1ms() {
-    let (m, stop, text, start, end) = run(timer_program(true, 1000));
+    let (m, stop, text, start, end) = run_timer(timer_program(true, 1000));
     assert!(
         text.starts_with("fiq intid=022 mis=1 ris after intclr=0 pending after eoi=0 start="),
         "{text:?}"
@@ -286,7 +147,7 @@ fn one_shot_timer_at_1mhz_is_fiq_34_after_1ms() {
 /// same Load = 1000 lasts 1000 / 32768 s = 30.52 ms.
 #[test]
 fn without_sp810_selection_the_timer_counts_refclk() {
-    let (m, stop, text, start, end) = run(timer_program(false, 1000));
+    let (m, stop, text, start, end) = run_timer(timer_program(false, 1000));
     assert!(text.starts_with("fiq intid=022 mis=1 "), "{text:?}");
     assert_eq!(stop, Stop::PowerOff);
     let expected = (1000u64 * 100_000_000).div_ceil(32_768); // 3_051_758 ticks
