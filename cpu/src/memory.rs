@@ -124,12 +124,11 @@ impl WalkMemory for BusWalker<'_> {
             code: encode_gpc(f),
         })?;
         self.bus.read(pa, 8, AccessAttrs::cpu(self.cpu, pas)).map_err(|e| {
-            if let rme_mmu::BusError::Unmapped { pa } = e {
-                if self.bus.first_unmapped_access(pa) {
+            if let rme_mmu::BusError::Unmapped { pa } = e
+                && self.bus.first_unmapped_access(pa) {
                     tracing::debug!(target: "platform", cpu = self.cpu, pc = format_args!("{:#x}", self.pc), pas = %pas,
                         pa = format_args!("{pa:#x}"), "translation table walk of an unmodelled physical address (first access to this 4 KiB page)");
                 }
-            }
             WalkError::ExternalAbort
         })
     }
@@ -420,8 +419,8 @@ impl Cpu {
         let aligned = va & (size - 1) == 0;
         let state = self.security_state();
         let ctx = crate::tlb::context(regime, state);
-        if let Some(e) = self.tlb.lookup(va, ctx) {
-            if e.perms.allowed(op.kind(), unpriv, pan) {
+        if let Some(e) = self.tlb.lookup(va, ctx)
+            && e.perms.allowed(op.kind(), unpriv, pan) {
                 if e.device && !aligned && op != Op::Fetch {
                     return Err(Exception::Abort(Abort {
                         cm: flags.cm,
@@ -434,7 +433,6 @@ impl Cpu {
                     device: e.device,
                 });
             }
-        }
         let access = Access {
             va,
             kind: op.kind(),
@@ -479,8 +477,8 @@ impl Cpu {
         fetch: bool,
         wnr: bool,
     ) -> Exception {
-        if let rme_mmu::BusError::Unmapped { pa } = err {
-            if bus.first_unmapped_access(pa) {
+        if let rme_mmu::BusError::Unmapped { pa } = err
+            && bus.first_unmapped_access(pa) {
                 let what = if fetch {
                     "fetch"
                 } else if wnr {
@@ -492,7 +490,6 @@ impl Cpu {
                     el = self.el(), pas = %pas, pa = format_args!("{pa:#x}"), va = format_args!("{va:#x}"),
                     "{what} of an unmodelled physical address (first access to this 4 KiB page)");
             }
-        }
         Abort::external(va, fetch, wnr)
     }
 
@@ -510,11 +507,10 @@ impl Cpu {
         size: u8,
         flags: AccessFlags,
     ) -> Result<u64, Exception> {
-        if let Some(hit) = bus.ram_at(p.pa, size as u64) {
-            if let Some(v) = hit.ram.read(hit.offset, size) {
+        if let Some(hit) = bus.ram_at(p.pa, size as u64)
+            && let Some(v) = hit.ram.read(hit.offset, size) {
                 return Ok(v);
             }
-        }
         bus.read(p.pa, size, self.attrs(p.pas, flags))
             .map_err(|e| self.external_abort(bus, e, va, p.pas, false, false))
     }
@@ -569,13 +565,12 @@ impl Cpu {
         value: u64,
         flags: AccessFlags,
     ) -> Result<(), Exception> {
-        if let Some(hit) = bus.ram_at(p.pa, size as u64) {
-            if hit.kind == rme_mmu::RegionKind::Ram
+        if let Some(hit) = bus.ram_at(p.pa, size as u64)
+            && hit.kind == rme_mmu::RegionKind::Ram
                 && hit.ram.write(hit.offset, size, value).is_some()
             {
                 return Ok(());
             }
-        }
         bus.write(p.pa, size, value, self.attrs(p.pas, flags))
             .map_err(|e| self.external_abort(bus, e, va, p.pas, false, true))
     }
@@ -652,19 +647,17 @@ impl Cpu {
         };
         if self.fetch_page.key == Some(key) {
             let pa = self.fetch_page.pa_page << 12 | (va & 0xfff);
-            if let Some(hit) = bus.ram_at(pa, 4) {
-                if let Some(v) = hit.ram.read(hit.offset, 4) {
+            if let Some(hit) = bus.ram_at(pa, 4)
+                && let Some(v) = hit.ram.read(hit.offset, 4) {
                     return Ok(v as u32);
                 }
-            }
         }
         let p = self.translate(bus, va, 4, Op::Fetch, AccessFlags::NORMAL)?;
-        if let Some(hit) = bus.ram_at(p.pa, 4) {
-            if let Some(v) = hit.ram.read(hit.offset, 4) {
+        if let Some(hit) = bus.ram_at(p.pa, 4)
+            && let Some(v) = hit.ram.read(hit.offset, 4) {
                 self.fetch_page = FetchPage { key: Some(key), pa_page: p.pa >> 12 };
                 return Ok(v as u32);
             }
-        }
         bus.read(p.pa, 4, AccessAttrs::cpu(self.index, p.pas))
             .map(|v| v as u32)
             .map_err(|e| self.external_abort(bus, e, va, p.pas, true, false))
@@ -775,12 +768,11 @@ impl Cpu {
         if p.device {
             return Err(Abort::alignment(va, true));
         }
-        if let Some(hit) = bus.ram_at(p.pa, BLOCK) {
-            if hit.kind == rme_mmu::RegionKind::Ram {
+        if let Some(hit) = bus.ram_at(p.pa, BLOCK)
+            && hit.kind == rme_mmu::RegionKind::Ram {
                 hit.ram.zero(hit.offset, BLOCK as usize);
                 return Ok(());
             }
-        }
         for i in 0..BLOCK / 8 {
             self.write_phys(
                 bus,

@@ -32,11 +32,10 @@ impl InterruptLine {
 
     /// Drives the line; the controller sees only changes of level.
     pub fn set_level(&self, level: bool) {
-        if self.level.swap(level, Ordering::AcqRel) != level {
-            if let Some(input) = &self.input {
+        if self.level.swap(level, Ordering::AcqRel) != level
+            && let Some(input) = &self.input {
                 input(level);
             }
-        }
     }
 
     /// The level last driven.

@@ -88,13 +88,12 @@ pub fn parse_data(s: &str) -> Result<DataLoad, String> {
     if file.is_empty() {
         return Err(format!("`{s}`: no file name before @"));
     }
-    if let Some(i) = &instance {
-        if !is_cpu_instance(i) {
+    if let Some(i) = &instance
+        && !is_cpu_instance(i) {
             return Err(format!(
                 "`{s}`: `{i}` is not a CPU instance (clusterN.cpuM)"
             ));
         }
-    }
     Ok(DataLoad {
         instance,
         path: PathBuf::from(file),
@@ -327,8 +326,8 @@ pub fn effect(p: &FvpParameter) -> Result<ParameterEffect, String> {
             cores: cores as u32,
         });
     }
-    if let Some((inst, field)) = name.rsplit_once('.') {
-        if field == "RVBAR" || field == "RVBARADDR" {
+    if let Some((inst, field)) = name.rsplit_once('.')
+        && (field == "RVBAR" || field == "RVBARADDR") {
             let (cluster, core) = cpu_instance(inst).ok_or_else(|| format!("-C {name}: `{inst}` is not clusterN.cpuM"))?;
             if cluster > 1 || core > 3 {
                 return Err(format!("-C {name}: FVP Base RevC has cluster0..1, cpu0..3"));
@@ -339,7 +338,6 @@ pub fn effect(p: &FvpParameter) -> Result<ParameterEffect, String> {
             }
             return Ok(ParameterEffect::Rvbar { cluster, core, addr });
         }
-    }
     if let Some(&(_, modelled)) = FIXED.iter().find(|(n, _)| *n == name) {
         return if parse_bool(p)? == modelled {
             Ok(ParameterEffect::AlreadySo)

@@ -231,12 +231,11 @@ pub fn read_boot_images(plan: &crate::boot_plan::BootPlan) -> Result<BootImages,
         }
     }
     let initrd = out.images.iter().find(|i| i.option() == Some("--initrd")).map(|i| (i.load_addr, i.end()));
-    if let Some(dtb) = out.images.iter_mut().find(|i| i.option() == Some("--dtb")) {
-        if plan.append.is_some() || initrd.is_some() {
+    if let Some(dtb) = out.images.iter_mut().find(|i| i.option() == Some("--dtb"))
+        && (plan.append.is_some() || initrd.is_some()) {
             dtb.bytes = crate::fdt::apply_chosen(&dtb.bytes, plan.append.as_deref(), initrd)
                 .map_err(|err| ImageError::Dtb { source_: dtb.source.clone(), err })?;
         }
-    }
     for d in &plan.data {
         out.images.push(Image::from_file("--data", &d.path, d.addr)?);
     }

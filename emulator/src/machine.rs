@@ -341,11 +341,10 @@ impl Machine {
                 }
                 // An interactive console can still wake the guest (a shell
                 // waiting for a key): wait, in host time, for input.
-                if let Some(input) = &self.console_input {
-                    if input.wait_for_input(&self.interrupt) {
+                if let Some(input) = &self.console_input
+                    && input.wait_for_input(&self.interrupt) {
                         continue 'run;
                     }
-                }
                 for c in &self.cpus {
                     tracing::debug!(target: "platform", cpu = c.index, pc = format_args!("{:#x}", c.state.pc),
                         wait = ?c.wait, el = c.el(), "CPU asleep with no wake-up source");

@@ -126,11 +126,10 @@ fn boot(args: &BootArgs, interrupt: Arc<AtomicBool>) -> i32 {
 
     machine.set_interrupt_flag(interrupt);
     // Typing at the terminal reaches UART0 when it is on stdio.
-    if plan.uarts[0] == console::UartTarget::Stdio {
-        if let Some(input) = console::ConsoleInput::from_stdin_terminal() {
+    if plan.uarts[0] == console::UartTarget::Stdio
+        && let Some(input) = console::ConsoleInput::from_stdin_terminal() {
             machine.set_console_input(input);
         }
-    }
 
     let summary = machine.run(plan.max_insns);
     machine.flush_consoles();

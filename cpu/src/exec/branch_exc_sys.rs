@@ -298,8 +298,8 @@ pub fn msr_imm(cpu: &mut Cpu, op1: u32, crm: u32, op2: u32) -> R {
 /// MRS, MSR (register).
 pub fn move_sys_reg(cpu: &mut Cpu, l: u32, o0: u32, op1: u32, crn: u32, crm: u32, op2: u32, rt: u32) -> R {
     let enc = SysRegEnc::new(2 + o0, op1, crn, crm, op2);
-    if Cpu::is_cpu_if_encoding(enc) {
-        if let Some(port) = cpu.gic.clone() {
+    if Cpu::is_cpu_if_encoding(enc)
+        && let Some(port) = cpu.gic.clone() {
             use crate::gic_port::CpuIfError;
             let ctx = cpu.cpu_if_context();
             let cpu_index = cpu.index as usize;
@@ -317,7 +317,6 @@ pub fn move_sys_reg(cpu: &mut Cpu, l: u32, o0: u32, op1: u32, crn: u32, crm: u32
                 Some(Err(CpuIfError::Undefined)) => return Err(Exception::Undefined),
             }
         }
-    }
     let target = cpu.sysreg_access(enc, rt, l == 1)?;
     if l == 1 {
         let v = cpu.sysreg_read(target);
@@ -352,7 +351,7 @@ pub fn sys(cpu: &mut Cpu, bus: &PhysBus, l: u32, op1: u32, crn: u32, crm: u32, o
             Ok(Flow::Next)
         }
         // DC CVAC, CVAU, CIVAC, CVAP, CVADP; IC IVAU: EL0 when SCTLR_EL1.UCI.
-        (3, 7, 10 | 11 | 14 | 12 | 13, 1) | (3, 7, 5, 1) => {
+        (3, 7, 10..=14, 1) | (3, 7, 5, 1) => {
             if (crm == 12 && !cpu.features.dpb) || crm == 13 {
                 return Err(Exception::Undefined);
             }

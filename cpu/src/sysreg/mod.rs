@@ -298,13 +298,11 @@ impl Cpu {
             }
         }
         // 4. VHE redirection of EL1 registers at EL2 (Arm ARM D5.6.2).
-        if el == 2 && e2h {
-            if let Some(r) = reg.e2h_redirect() {
-                if !matches!(def.access, Access::Alias12(_)) {
+        if el == 2 && e2h
+            && let Some(r) = reg.e2h_redirect()
+                && !matches!(def.access, Access::Alias12(_)) {
                     reg = r;
                 }
-            }
-        }
         Ok(Target::Reg(reg))
     }
 
