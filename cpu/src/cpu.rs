@@ -244,13 +244,13 @@ impl Cpu {
         self.state.sysregs.set(r, v)
     }
 
-    /// Reads X[n] with register 31 as XZR.
+    /// Reads X\[n\] with register 31 as XZR.
     #[inline]
     pub fn x(&self, n: u32) -> u64 {
         if n == 31 { 0 } else { self.state.x[n as usize] }
     }
 
-    /// Writes X[n]; register 31 (XZR) discards.
+    /// Writes X\[n\]; register 31 (XZR) discards.
     #[inline]
     pub fn set_x(&mut self, n: u32, v: u64) {
         if n != 31 {
@@ -258,7 +258,7 @@ impl Cpu {
         }
     }
 
-    /// Reads X[n] with register 31 as the current SP.
+    /// Reads X\[n\] with register 31 as the current SP.
     #[inline]
     pub fn x_or_sp(&self, n: u32) -> u64 {
         if n == 31 {
@@ -268,7 +268,7 @@ impl Cpu {
         }
     }
 
-    /// Writes X[n] with register 31 as the current SP.
+    /// Writes X\[n\] with register 31 as the current SP.
     #[inline]
     pub fn set_x_or_sp(&mut self, n: u32, v: u64) {
         if n == 31 {

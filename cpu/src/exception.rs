@@ -89,8 +89,8 @@ impl Abort {
 }
 
 /// A GPC exception (EC 0x1E, Arm ARM D9 "The Granule Protection Check
-/// Mechanism"; ISS: S2PTW[21], InD[20], GPCSC[19:14], CM[8], S1PTW[7],
-/// WnR[6], xFSC[5:0]); MFAR_EL3 gets the PA and its PAS.
+/// Mechanism"; ISS: S2PTW\[21\], InD\[20\], GPCSC\[19:14\], CM\[8\], S1PTW\[7\],
+/// WnR\[6\], xFSC\[5:0\]); MFAR_EL3 gets the PA and its PAS.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct GpcException {
     pub va: u64,

@@ -1,6 +1,6 @@
 //! rme-cpu: the AArch64 CPU of rme-emu.
 //!
-//! * [`decode`]: table-driven A64 decoding into [`Insn`].
+//! * [`decode`](mod@decode): table-driven A64 decoding into [`Insn`].
 //! * [`exec`]: the semantics, one module per encoding group, written as
 //!   functions over [`Cpu`] and the physical bus.
 //! * [`sysreg`]: the declarative system register table and its access rules.

@@ -47,11 +47,11 @@ pub const SPSR_D: u64 = 1 << 9;
 pub const SPSR_A: u64 = 1 << 8;
 pub const SPSR_I: u64 = 1 << 7;
 pub const SPSR_F: u64 = 1 << 6;
-/// M[4]: 1 = AArch32 (not implemented here).
+/// M\[4\]: 1 = AArch32 (not implemented here).
 pub const SPSR_M4: u64 = 1 << 4;
 
 impl Pstate {
-    /// NZCV as the NZCV system register / SPSR[31:28] holds it.
+    /// NZCV as the NZCV system register / SPSR\[31:28\] holds it.
     pub fn nzcv(&self) -> u64 {
         (self.n as u64) << 31 | (self.z as u64) << 30 | (self.c as u64) << 29 | (self.v as u64) << 28
     }
@@ -63,7 +63,7 @@ impl Pstate {
         self.v = v & SPSR_V != 0;
     }
 
-    /// DAIF as the DAIF system register / SPSR[9:6] holds it.
+    /// DAIF as the DAIF system register / SPSR\[9:6\] holds it.
     pub fn daif(&self) -> u64 {
         (self.d as u64) << 9 | (self.a as u64) << 8 | (self.i as u64) << 7 | (self.f as u64) << 6
     }
@@ -75,7 +75,7 @@ impl Pstate {
         self.f = v & SPSR_F != 0;
     }
 
-    /// M[3:0]: EL in [3:2], SP select in [0].
+    /// M\[3:0\]: EL in \[3:2\], SP select in \[0\].
     pub fn mode_bits(&self) -> u64 {
         ((self.el as u64) << 2) | self.sp as u64
     }

@@ -131,7 +131,7 @@ fn regime_contexts(regime: Regime, state: SecurityState) -> u16 {
 /// Encodings it does not know (unallocated, range forms without
 /// FEAT_TLBIRANGE, the FEAT_RME PA forms) flush everything, as before.
 ///
-/// The FEAT_TTL level hint (Xt[47:44]) is ignored: the TTL field is
+/// The FEAT_TTL level hint (Xt\[47:44\]) is ignored: the TTL field is
 /// RES0 without FEAT_TTL, and ignoring it only over-invalidates.
 pub fn decode_tlbi(op1: u32, crm: u32, op2: u32, xt: u64, c: &TlbiContext) -> TlbiOp {
     use Regime::*;
@@ -247,8 +247,8 @@ pub fn decode_tlbi(op1: u32, crm: u32, op2: u32, xt: u64, c: &TlbiContext) -> Tl
 }
 
 /// The VA range of a FEAT_TLBIRANGE operand (`TLBIRange` in the
-/// pseudocode): TG Xt[47:46], SCALE Xt[45:44], NUM Xt[43:39], TTL
-/// Xt[38:37] (a hint, ignored), BaseADDR Xt[36:0] in units of the granule;
+/// pseudocode): TG Xt\[47:46\], SCALE Xt\[45:44\], NUM Xt\[43:39\], TTL
+/// Xt\[38:37\] (a hint, ignored), BaseADDR Xt\[36:0\] in units of the granule;
 /// the range is `(NUM + 1) * 2^(5 * SCALE + 1)` granules. `None` (the whole
 /// context) for the reserved TG 0b00 or a range past the top of the
 /// BaseADDR field: over-invalidation.

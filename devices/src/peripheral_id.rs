@@ -5,8 +5,8 @@
 //! 32-bit register (Arm CoreSight Architecture Specification, IHI 0029,
 //! "Peripheral Identification Registers" and "Component Identification
 //! Registers"; the TRMs of the CCI-550, TZC-400, SP805 and SMMUv3 list
-//! them under their own names: PERIPHERAL_ID<n>, PID<n>, WdogPeriphID<n>,
-//! SMMU_PIDR<n>).
+//! them under their own names: PERIPHERAL_ID\<n\>, PID\<n\>, WdogPeriphID\<n\>,
+//! SMMU_PIDR\<n\>).
 //!
 //! `PIDR0.PART_0` \[7:0\] and `PIDR1.PART_1` \[3:0\] hold the part number;
 //! the rest of PIDR1-4 the JEP106 designer code and the revision.

@@ -12,14 +12,14 @@
 //! `drivers/clocksource/timer-sp804.c` and `timer-sp.h`.
 //!
 //! What is implemented, per timer X (1 at 0x00, 2 at 0x20):
-//! * TimerXControl: OneShot [0], TimerSize [1] (0 = 16-bit, 1 = 32-bit),
-//!   TimerPre [3:2] (00 = /1, 01 = /16, 10 = /256; 11 is "undefined, do
-//!   not use": counted as /256 and logged), IntEnable [5], TimerMode [6]
-//!   (0 = free-running, 1 = periodic), TimerEn [7]. Reset 0x20.
+//! * TimerXControl: OneShot \[0\], TimerSize \[1\] (0 = 16-bit, 1 = 32-bit),
+//!   TimerPre \[3:2\] (00 = /1, 01 = /16, 10 = /256; 11 is "undefined, do
+//!   not use": counted as /256 and logged), IntEnable \[5\], TimerMode \[6\]
+//!   (0 = free-running, 1 = periodic), TimerEn \[7\]. Reset 0x20.
 //! * The counter decrements on each TIMCLKEN tick divided by the
 //!   prescaler, while TimerEn is set. TIMCLKEN runs at the rate the SP810
 //!   selects for the timer ([`Sp810::timer_clock_hz`]: REFCLK 32.768 kHz at
-//!   reset, TIMCLK 1 MHz once software sets SCCTRL.TimerEn<n>Sel), or at a
+//!   reset, TIMCLK 1 MHz once software sets SCCTRL.TimerEn\<n\>Sel), or at a
 //!   fixed rate ([`TimerClock::Fixed`]). When the counter reaches zero
 //!   TimerXRIS is set (and stays set until TimerXIntClr is written); on
 //!   the next tick a one-shot counter halts at zero, a periodic one reloads
@@ -36,8 +36,8 @@
 //! * The interrupt output is TIMINTC (TIMINT1 | TIMINT2, each the timer's
 //!   MIS), the one FVP wires to the GIC, driven on the [`InterruptLine`]
 //!   given with [`Sp804::connect_interrupt`].
-//! * TimerITCR / TimerITOP (integration test): in test mode (ITCR [0])
-//!   TIMINT1 and TIMINT2 follow TimerITOP [0] and [1].
+//! * TimerITCR / TimerITOP (integration test): in test mode (ITCR \[0\])
+//!   TIMINT1 and TIMINT2 follow TimerITOP \[0\] and \[1\].
 //! * Identification registers: part 0x804, designer 0x41, revision 1.
 //!
 //! Time: the model is evaluated lazily on guest time ([`GuestClock`]); no
@@ -756,7 +756,7 @@ mod tests {
     }
 
     /// The SP810 selects the rate: REFCLK (32.768 kHz) at reset, TIMCLK
-    /// (1 MHz) once SCCTRL.TimerEn<n>Sel is set; the count before the change
+    /// (1 MHz) once SCCTRL.TimerEn\<n\>Sel is set; the count before the change
     /// is kept. The second SP804 uses selections 2 and 3.
     #[test]
     fn sp810_selects_the_count_rate() {

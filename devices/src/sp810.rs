@@ -10,22 +10,22 @@
 //! SCPeriphID0-3, SCPCellID0-3); Linux `include/linux/amba/sp810.h`
 //! (`SCCTRL_TIMERENnSEL_SHIFT(n) = 15 + 2n`) and
 //! `drivers/clk/versatile/clk-sp810.c` (the "timerclken0..3" clocks: on
-//! prepare Linux sets TimerEn<n>Sel to select the 1 MHz TIMCLK); U-Boot's
+//! prepare Linux sets TimerEn\<n\>Sel to select the 1 MHz TIMCLK); U-Boot's
 //! vexpress `SP810_TIMER<n>_ENSEL` (bits 15, 17, 19, 21).
 //!
 //! What is modelled:
-//! * SCCTRL.TimerEn<n>Sel [15 + 2n] chooses, for timer `n` (0-3: on FVP
+//! * SCCTRL.TimerEn\<n\>Sel [15 + 2n] chooses, for timer `n` (0-3: on FVP
 //!   timers 0 and 1 of the SP804 at 0x1c11_0000 and timers 0 and 1 of the
-//!   one at 0x1c12_0000), the clock enable TIMCLKEN<n>: 0 = REFCLK
-//!   (32.768 kHz, the reset value), 1 = TIMCLK (1 MHz). TimerEn<n>Ov
-//!   [16 + 2n] forces TIMCLKEN<n> high: the timer counts at TIMCLK.
+//!   one at 0x1c12_0000), the clock enable TIMCLKEN\<n\>: 0 = REFCLK
+//!   (32.768 kHz, the reset value), 1 = TIMCLK (1 MHz). TimerEn\<n\>Ov
+//!   [16 + 2n] forces TIMCLKEN\<n\> high: the timer counts at TIMCLK.
 //!   [`Sp810::timer_clock_hz`] gives the resulting rate; the SP804s read
 //!   it, and [`Sp810::on_timer_clock_change`] tells them just before it
 //!   changes so they count the time before the change at the old rate.
-//! * SCCTRL.ModeCtrl [2:0] / ModeStatus [6:3]: the requested mode is
+//! * SCCTRL.ModeCtrl \[2:0\] / ModeStatus \[6:3\]: the requested mode is
 //!   reached at once (no crystal or PLL to wait for): SLEEP (000) reports
 //!   0b0000, DOZE (001) 0b0001, SLOW (01x) 0b0010, NORMAL (1xx) 0b0100.
-//!   Reset value 0x0000_0009 (DOZE requested and reached). RemapStat [9]
+//!   Reset value 0x0000_0009 (DOZE requested and reached). RemapStat \[9\]
 //!   reads 0 (FVP does not remap); the other SCCTRL bits are stored.
 //! * SCPEREN / SCPERDIS set / clear bits of SCPERCLKEN (reset: all
 //!   enabled); SCPERSTAT reads SCPERCLKEN (the clocks follow at once).
@@ -78,18 +78,18 @@ pub const SCCTRL_MODECTRL: u32 = 0b111;
 pub const SCCTRL_MODESTATUS_SHIFT: u32 = 3;
 pub const SCCTRL_MODESTATUS: u32 = 0xf << SCCTRL_MODESTATUS_SHIFT;
 pub const SCCTRL_REMAPSTAT: u32 = 1 << 9;
-/// SCCTRL.TimerEn<n>Sel: 1 selects TIMCLK for timer `n`, 0 REFCLK.
+/// SCCTRL.TimerEn\<n\>Sel: 1 selects TIMCLK for timer `n`, 0 REFCLK.
 pub const fn scctrl_timeren_sel(n: usize) -> u32 {
     1 << (15 + 2 * n)
 }
-/// SCCTRL.TimerEn<n>Ov: TIMCLKEN<n> forced high.
+/// SCCTRL.TimerEn\<n\>Ov: TIMCLKEN\<n\> forced high.
 pub const fn scctrl_timeren_ov(n: usize) -> u32 {
     1 << (16 + 2 * n)
 }
 /// The SCCTRL bits that choose timer clocks (TimerEn0Sel..TimerEn3Ov).
 pub const SCCTRL_TIMER_BITS: u32 = 0xff << 15;
 /// SCCTRL at reset: ModeCtrl = DOZE (001), ModeStatus = DOZE (0001),
-/// every TimerEn<n>Sel = 0 (REFCLK).
+/// every TimerEn\<n\>Sel = 0 (REFCLK).
 pub const SCCTRL_RESET: u32 = 0x0000_0009;
 
 /// SCPeriphID0-3 (part 0x810, designer 0x41, revision 0), SCPCellID0-3.
@@ -183,7 +183,7 @@ impl Sp810 {
     }
 
     /// The rate (Hz) at which timer `n` (0-3) counts: TIMCLK when
-    /// SCCTRL.TimerEn<n>Ov or TimerEn<n>Sel is set, else REFCLK.
+    /// SCCTRL.TimerEn\<n\>Ov or TimerEn\<n\>Sel is set, else REFCLK.
     pub fn timer_clock_hz(&self, n: usize) -> u64 {
         let scctrl = self.inner.lock().scctrl;
         if scctrl & (scctrl_timeren_sel(n) | scctrl_timeren_ov(n)) != 0 {
@@ -341,8 +341,8 @@ mod tests {
         assert_eq!(d.bad_accesses(), 0);
     }
 
-    /// SCCTRL.TimerEn<n>Sel [15 + 2n] selects TIMCLK (1 MHz) for timer n;
-    /// TimerEn<n>Ov [16 + 2n] forces the enable high (TIMCLK too); Linux's
+    /// SCCTRL.TimerEn\<n\>Sel [15 + 2n] selects TIMCLK (1 MHz) for timer n;
+    /// TimerEn\<n\>Ov [16 + 2n] forces the enable high (TIMCLK too); Linux's
     /// clk-sp810 read-modify-writes one bit per timer.
     #[test]
     fn timer_clock_selection() {

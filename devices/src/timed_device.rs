@@ -2,7 +2,7 @@
 //! what the machine needs to keep them up to date without per-instruction
 //! work, and to fast-forward an idle machine to their next event.
 //!
-//! Such a device computes its state lazily from the [`GuestClock`]
+//! Such a device computes its state lazily from the [`GuestClock`](crate::GuestClock)
 //! (crate::guest_clock::GuestClock) on every register access. Between
 //! accesses nothing would drive its interrupt output when a count-down ends,
 //! so the machine calls [`TimedDevice::update`] after it advances guest

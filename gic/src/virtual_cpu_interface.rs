@@ -63,11 +63,11 @@ pub const VBPR1_MIN: u8 = VBPR0_MIN + 1;
 /// The maintenance interrupt's PPI on FVP Base RevC (and SBSA).
 pub const MAINTENANCE_PPI: u32 = 25;
 
-/// `ICH_VTR_EL2`: PRIbits [31:29] = 4 and PREbits [28:26] = 4 (5 bits),
-/// IDbits [25:23] = 0 (16-bit INTIDs), SEIS [22] = 0, A3V [21] = 1 (as the
-/// physical `ICC_CTLR_EL1.A3V`), nV4 [20] = 1 (no direct injection: GICv4
-/// is not modelled), TDS [19] = 1 (`ICH_HCR_EL2.TDIR` implemented),
-/// ListRegs [4:0] = 3 (4 list registers).
+/// `ICH_VTR_EL2`: PRIbits \[31:29\] = 4 and PREbits \[28:26\] = 4 (5 bits),
+/// IDbits \[25:23\] = 0 (16-bit INTIDs), SEIS \[22\] = 0, A3V \[21\] = 1 (as the
+/// physical `ICC_CTLR_EL1.A3V`), nV4 \[20\] = 1 (no direct injection: GICv4
+/// is not modelled), TDS \[19\] = 1 (`ICH_HCR_EL2.TDIR` implemented),
+/// ListRegs \[4:0\] = 3 (4 list registers).
 pub const ICH_VTR_EL2: u64 = (VPRI_BITS as u64 - 1) << 29
     | (VPRI_BITS as u64 - 1) << 26
     | 1 << 21
@@ -89,7 +89,7 @@ pub const ICH_HCR_TALL0: u32 = 1 << 11;
 pub const ICH_HCR_TALL1: u32 = 1 << 12;
 pub const ICH_HCR_TDIR: u32 = 1 << 14;
 pub const ICH_HCR_EOICOUNT_SHIFT: u32 = 27;
-/// The writable bits of ICH_HCR_EL2 (EOIcount [31:27] included).
+/// The writable bits of ICH_HCR_EL2 (EOIcount \[31:27\] included).
 const ICH_HCR_WRITABLE: u32 =
     0xff | ICH_HCR_TC | ICH_HCR_TALL0 | ICH_HCR_TALL1 | ICH_HCR_TDIR | 0x1f << 27;
 
@@ -114,18 +114,18 @@ pub const ICH_MISR_VGRP1E: u32 = 1 << 6;
 pub const ICH_MISR_VGRP1D: u32 = 1 << 7;
 
 // ICH_LR<n>_EL2 fields.
-/// vINTID [31:0]; 16 bits implemented (IDbits = 0).
+/// vINTID \[31:0\]; 16 bits implemented (IDbits = 0).
 pub const ICH_LR_VINTID_MASK: u64 = 0xffff;
 pub const ICH_LR_PINTID_SHIFT: u32 = 32;
-/// pINTID [44:32] (HW = 1).
+/// pINTID \[44:32\] (HW = 1).
 pub const ICH_LR_PINTID_MASK: u64 = 0x1fff;
-/// EOI [41] (HW = 0): maintenance interrupt when the entry is deactivated.
+/// EOI \[41\] (HW = 0): maintenance interrupt when the entry is deactivated.
 pub const ICH_LR_EOI: u64 = 1 << 41;
 pub const ICH_LR_PRIORITY_SHIFT: u32 = 48;
 pub const ICH_LR_GROUP: u64 = 1 << 60;
 pub const ICH_LR_HW: u64 = 1 << 61;
 pub const ICH_LR_STATE_SHIFT: u32 = 62;
-/// The bits of an ICH_LR<n>_EL2 that hold state: State, HW, Group, the
+/// The bits of an ICH_LR\<n\>_EL2 that hold state: State, HW, Group, the
 /// implemented Priority bits, pINTID/EOI, vINTID.
 const ICH_LR_WRITABLE: u64 = 3 << 62
     | ICH_LR_HW
@@ -651,8 +651,8 @@ impl VirtualCpuInterface {
         None
     }
 
-    /// ICV_CTLR_EL1: CBPR [0] = VCBPR, EOImode [1] = VEOIM; read-only
-    /// PRIbits [10:8], IDbits [13:11], SEIS [14], A3V [15] as ICH_VTR_EL2.
+    /// ICV_CTLR_EL1: CBPR \[0\] = VCBPR, EOImode \[1\] = VEOIM; read-only
+    /// PRIbits \[10:8\], IDbits \[13:11\], SEIS \[14\], A3V \[15\] as ICH_VTR_EL2.
     pub fn ctlr(&self) -> u32 {
         let vtr = ICH_VTR_EL2 as u32;
         u32::from(self.vmcr_bit(ICH_VMCR_VCBPR))

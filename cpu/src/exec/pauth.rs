@@ -107,7 +107,7 @@ fn layout(cpu: &Cpu, ptr: u64, data: bool) -> (u32, bool) {
 }
 
 /// Mask of the PAC field bits for (bottom, tbi): [54:bottom] and, without
-/// TBI, [63:56].
+/// TBI, \[63:56\].
 fn pac_mask(bottom: u32, tbi: bool) -> u64 {
     let low = ((1u64 << 55) - 1) & !((1u64 << bottom) - 1);
     if tbi { low } else { low | 0xff00_0000_0000_0000 }

@@ -3,7 +3,7 @@
 //! registers whose value lives elsewhere (PSTATE, counters, RNG).
 //!
 //! The order of checks follows the Arm ARM's per-register pseudocode
-//! (e.g. "MRS <Xt>, SCTLR_EL1"): UNDEFINED at this EL first, then traps to
+//! (e.g. `MRS <Xt>, SCTLR_EL1`): UNDEFINED at this EL first, then traps to
 //! EL2 (HCR_EL2.TVM/TRVM/TIDx/TACR/TLOR/APK, MDCR_EL2.TDA), then traps to
 //! EL3 (SCR_EL3.APK, MDCR_EL3.TDA), then the access itself with the VHE
 //! redirection of Arm ARM D5.6.

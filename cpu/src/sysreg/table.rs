@@ -32,7 +32,7 @@ macro_rules! sysreg_table {
     };
 }
 
-/// `(op0, op1, CRn, CRm, op2)` packed as op0[15:14] op1[13:11] CRn[10:7] CRm[6:3] op2[2:0].
+/// `(op0, op1, CRn, CRm, op2)` packed as op0\[15:14\] op1\[13:11\] CRn\[10:7\] CRm\[6:3\] op2\[2:0\].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct SysRegEnc(pub u16);
 

@@ -12,7 +12,7 @@
 //!  0x0_0c00_0000           64 MiB    NOR flash1               MMIO (CFI, as flash0; nothing loaded: reads 0)
 //!  0x0_1800_0000           8 MiB     VRAM (CLCD frame buffer) RAM  (the DT's vram@18000000, name "vram")
 //!  0x0_1c01_0000           4 KiB     V2M system registers     MMIO (SYS_ID, SYS_CFGCTRL)
-//!  0x0_1c02_0000           4 KiB     SP810 system controller  MMIO (SCCTRL.TimerEn<n>Sel: SP804 clocks 32.768 kHz / 1 MHz)
+//!  0x0_1c02_0000           4 KiB     SP810 system controller  MMIO (SCCTRL.TimerEn\<n\>Sel: SP804 clocks 32.768 kHz / 1 MHz)
 //!  0x0_1c04_0000           4 KiB     PL041 AACI               MMIO (SPI 11; no AC'97 codec: codec reads time out)
 //!  0x0_1c05_0000           4 KiB     PL180 MCI                MMIO (SPI 9, 10; no card: commands time out)
 //!  0x0_1c06_0000           4 KiB     PL050 KMI0 (keyboard)    MMIO (SPI 12; nothing attached: no clock, no data)

@@ -8,13 +8,13 @@
 //! ```text
 //! level 0 (indexed by PA[PPS-1:L0GPTSZ], 8-byte entries, table aligned to
 //!          Max(PPS - L0GPTSZ + 3, 12) bits)
-//!   block:  [63:8] RES0 | [7:4] GPI | [3:0] 0b0001    whole L0 region has one GPI
-//!   table:  [63:52] RES0 | [51:12] L1 address | [11:4] RES0 | [3:0] 0b0011
+//!   block:  \[63:8\] RES0 | \[7:4\] GPI | \[3:0\] 0b0001    whole L0 region has one GPI
+//!   table:  \[63:52\] RES0 | \[51:12\] L1 address | \[11:4\] RES0 | \[3:0\] 0b0011
 //!           (L1 address aligned to the L1 table size, 2^(L0GPTSZ-PGS-1) bytes)
 //!   other:  GPT walk fault at level 0
 //! level 1 (indexed by PA[L0GPTSZ-1:PGS+4])
-//!   contiguous: [63:10] RES0 | [9:8] Contig (01 2MB, 10 32MB, 11 512MB, 00 reserved)
-//!               | [7:4] GPI | [3:0] 0b0001
+//!   contiguous: \[63:10\] RES0 | \[9:8\] Contig (01 2MB, 10 32MB, 11 512MB, 00 reserved)
+//!               | \[7:4\] GPI | \[3:0\] 0b0001
 //!   granules:   16 GPIs, GPI[i] in bits [4i+3:4i] for PA[PGS+3:PGS] == i;
 //!               every one of the 16 must be valid
 //! ```

@@ -8,10 +8,10 @@
 //! ```text
 //! table:      63 NSTable | 62:61 APTable | 60 UXNTable/XNTable | 59 PXNTable
 //!             47:granule next-level table address | 1 = 1 | 0 = 1
-//! block/page: 55 NS (Realm stage 2) | 54 UXN/XN (S2: XN[1]) | 53 PXN (S2: XN[0])
+//! block/page: 55 NS (Realm stage 2) | 54 UXN/XN (S2: XN\[1\]) | 53 PXN (S2: XN\[0\])
 //!             52 Contiguous | 51 DBM | 50 GP | 47:n output address
 //!             11 nG (EL3 with RME: NSE) | 10 AF | 9:8 SH | 7:6 AP (S2: S2AP)
-//!             5 NS (S2: MemAttr[3]) | 4:2 AttrIndx (S2: MemAttr[2:0])
+//!             5 NS (S2: MemAttr\[3\]) | 4:2 AttrIndx (S2: MemAttr\[2:0\])
 //!             1 = 1 page (level 3) / 0 block (levels 1-2) | 0 valid
 //! ```
 
