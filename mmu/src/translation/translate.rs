@@ -84,8 +84,13 @@ pub fn translate_stage1_only<M: WalkMemory + ?Sized>(
     access: &Access,
 ) -> Result<Translation, TranslationFault> {
     let s2 = s2.filter(|_| s1.regime == Regime::El10);
-    let stage1 = stage1_walk(mem, s1, s2, access)?;
-    Ok(Translation {
+    Ok(stage1_only(access, stage1_walk(mem, s1, s2, access)?))
+}
+
+/// The translation that is stage 1's result alone (no stage 2 applies, or
+/// AT S1E*).
+fn stage1_only(access: &Access, stage1: Stage1Result) -> Translation {
+    Translation {
         va: access.va,
         pa: stage1.oa,
         pas: stage1.pas,
@@ -98,7 +103,7 @@ pub fn translate_stage1_only<M: WalkMemory + ?Sized>(
         guarded: stage1.guarded,
         stage1,
         stage2: None,
-    })
+    }
 }
 
 /// Translate `access`. `s2` is the stage 2 regime when EL2 is enabled in
@@ -114,20 +119,7 @@ pub fn translate<M: WalkMemory + ?Sized>(
     let s2 = s2.filter(|_| s1.regime == Regime::El10);
     let stage1 = stage1_walk(mem, s1, s2, access)?;
     let Some(r) = s2 else {
-        return Ok(Translation {
-            va: access.va,
-            pa: stage1.oa,
-            pas: stage1.pas,
-            attrs: stage1.attrs,
-            perms: stage1.perms,
-            page_shift: stage1.block_shift,
-            global: stage1.global,
-            asid: stage1.asid,
-            vmid: None,
-            guarded: stage1.guarded,
-            stage1,
-            stage2: None,
-        });
+        return Ok(stage1_only(access, stage1));
     };
     let stage2 = walk_stage2(mem, r, stage1.oa, stage1.pas, access)?;
     let (attrs, perms) = if stage2.level.is_some() {
