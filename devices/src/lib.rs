@@ -58,6 +58,8 @@ pub mod sp804;
 pub mod sp805;
 pub mod sp810;
 pub mod system_control;
+#[cfg(test)]
+mod test_access;
 pub mod timed_device;
 pub mod tzc400;
 pub mod v2m_sysregs;

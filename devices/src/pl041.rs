@@ -404,21 +404,12 @@ mmio_device_of_registers!(Pl041, |self| &self.name);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rme_mmu::{MmioDevice, Pas};
+    use crate::test_access::{r, w};
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
 
     const MAINCR_LINUX: u32 = MAINCR_IFE | MAINCR_SL1RXEN | MAINCR_SL1TXEN | MAINCR_SL2RXEN | MAINCR_SL2TXEN;
 
-    fn a() -> AccessAttrs {
-        AccessAttrs::cpu(0, Pas::NonSecure)
-    }
-    fn r(d: &Pl041, off: u64) -> u32 {
-        d.read(off, 4, a()).unwrap() as u32
-    }
-    fn w(d: &Pl041, off: u64, v: u32) {
-        d.write(off, 4, u64::from(v), a()).unwrap()
-    }
 
     #[test]
     fn reset_values() {

@@ -278,17 +278,8 @@ mmio_device_of_registers!(Pl111, |self| &self.name);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rme_mmu::{MmioDevice, Pas};
+    use crate::test_access::{r, w};
 
-    fn a() -> AccessAttrs {
-        AccessAttrs::cpu(0, Pas::NonSecure)
-    }
-    fn r(d: &Pl111, off: u64) -> u32 {
-        d.read(off, 4, a()).unwrap() as u32
-    }
-    fn w(d: &Pl111, off: u64, v: u32) {
-        d.write(off, 4, u64::from(v), a()).unwrap()
-    }
 
     #[test]
     fn reset_values() {

@@ -358,19 +358,10 @@ mmio_device_of_registers!(Pl180, |self| &self.name);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rme_mmu::{MmioDevice, Pas};
+    use crate::test_access::{r, w};
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
 
-    fn a() -> AccessAttrs {
-        AccessAttrs::cpu(0, Pas::NonSecure)
-    }
-    fn r(m: &Pl180, off: u64) -> u32 {
-        m.read(off, 4, a()).unwrap() as u32
-    }
-    fn w(m: &Pl180, off: u64, v: u32) {
-        m.write(off, 4, u64::from(v), a()).unwrap()
-    }
 
     #[test]
     fn reset_values() {

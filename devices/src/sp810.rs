@@ -310,19 +310,10 @@ mmio_device_of_registers!(Sp810, |self| &self.name);
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rme_mmu::{MmioDevice, Pas};
+    use crate::test_access::{r, w};
     use std::sync::Arc;
     use std::sync::atomic::{AtomicU32, Ordering};
 
-    fn ns() -> AccessAttrs {
-        AccessAttrs::cpu(0, Pas::NonSecure)
-    }
-    fn r(d: &Sp810, off: u64) -> u32 {
-        d.read(off, 4, ns()).unwrap() as u32
-    }
-    fn w(d: &Sp810, off: u64, v: u32) {
-        d.write(off, 4, u64::from(v), ns()).unwrap()
-    }
 
     /// DDI 0254: SCCTRL resets to DOZE requested and reached, REFCLK for
     /// every timer; SCPeriphID0-3 / SCPCellID0-3.
@@ -402,9 +393,9 @@ mod tests {
             let hz = d2.upgrade().unwrap().timer_clock_hz(0);
             s2.store(hz as u32, Ordering::Relaxed);
         });
-        w(&d, SCCTRL, SCCTRL_RESET | 0b100); // mode only: no call
+        w(&*d, SCCTRL, SCCTRL_RESET | 0b100); // mode only: no call
         assert_eq!(seen.load(Ordering::Relaxed), 0);
-        w(&d, SCCTRL, SCCTRL_RESET | 1 << 15);
+        w(&*d, SCCTRL, SCCTRL_RESET | 1 << 15);
         assert_eq!(seen.load(Ordering::Relaxed), 32_768);
         assert_eq!(d.timer_clock_hz(0), 1_000_000);
     }
